@@ -1,0 +1,1 @@
+"""The agent: sessions, the turn loop and the events it streams."""

@@ -1,0 +1,155 @@
+"""What a session reports while it works, and its ACP `SessionUpdate` JSON form.
+
+The event model is the Agent Client Protocol's, so the LSP adapter, the `--acp` mode,
+the terminal chat and print mode all consume the same JSON. `to_session_update` is the
+single place that shape is produced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from claude_lsp.tools.base import Diff, ToolKind
+
+ToolStatus = Literal["pending", "in_progress", "completed", "failed"]
+
+
+@dataclass(frozen=True)
+class AgentText:
+    text: str
+
+
+@dataclass(frozen=True)
+class AgentThought:
+    text: str
+
+
+@dataclass(frozen=True)
+class UserText:
+    """A user message, replayed when a session is loaded."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ToolCallStarted:
+    tool_call_id: str
+    tool_name: str
+    title: str
+    kind: ToolKind
+    raw_input: dict[str, Any]
+    paths: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ToolCallUpdated:
+    tool_call_id: str
+    status: ToolStatus
+    output: str | None = None
+    diff: Diff | None = None
+    title: str | None = None
+    raw_output: list[dict[str, Any]] | None = None
+
+
+@dataclass(frozen=True)
+class UsageUpdated:
+    """Totals for the session so far, after each model response."""
+
+    model: str
+    usage: dict[str, int]
+    cost_usd: float
+    context_tokens: int
+
+
+@dataclass(frozen=True)
+class ApiRetrying:
+    """A transient API failure; the partial message (if any) will be streamed again."""
+
+    attempt: int
+    max_retries: int
+    delay_seconds: float
+    error: str
+
+
+@dataclass(frozen=True)
+class ModeChanged:
+    mode_id: str
+
+
+SessionEvent = (AgentText | AgentThought | UserText | ToolCallStarted | ToolCallUpdated
+                | UsageUpdated | ApiRetrying | ModeChanged)
+
+
+def to_session_update(event: SessionEvent) -> dict[str, Any]:
+    """The ACP `SessionUpdate` object for `event` (camelCase JSON, ready to send)."""
+    match event:
+        case AgentText(text=text):
+            return {"sessionUpdate": "agent_message_chunk",
+                    "content": {"type": "text", "text": text}}
+        case AgentThought(text=text):
+            return {"sessionUpdate": "agent_thought_chunk",
+                    "content": {"type": "text", "text": text}}
+        case UserText(text=text):
+            return {"sessionUpdate": "user_message_chunk",
+                    "content": {"type": "text", "text": text}}
+        case ToolCallStarted():
+            return {
+                "sessionUpdate": "tool_call",
+                "toolCallId": event.tool_call_id,
+                "title": event.title,
+                "kind": event.kind,
+                "status": "pending",
+                "rawInput": event.raw_input,
+                "locations": [{"path": path} for path in event.paths],
+                "_meta": {"claude": {"toolName": event.tool_name}},
+            }
+        case ToolCallUpdated():
+            update: dict[str, Any] = {"sessionUpdate": "tool_call_update",
+                                      "toolCallId": event.tool_call_id,
+                                      "status": event.status}
+            if event.title is not None:
+                update["title"] = event.title
+            content: list[dict[str, Any]] = []
+            if event.diff is not None:
+                content.append({"type": "diff", "path": event.diff.path,
+                                "oldText": event.diff.old_text, "newText": event.diff.new_text})
+            if event.output is not None:
+                content.append({"type": "content",
+                                "content": {"type": "text", "text": event.output}})
+            if content:
+                update["content"] = content
+            if event.raw_output is not None:
+                update["rawOutput"] = event.raw_output
+            return update
+        case UsageUpdated():
+            return {"sessionUpdate": "usage_update", "model": event.model,
+                    "usage": event.usage, "costUsd": event.cost_usd,
+                    "contextTokens": event.context_tokens}
+        case ApiRetrying():
+            return {"sessionUpdate": "api_retry", "attempt": event.attempt,
+                    "maxRetries": event.max_retries,
+                    "delayMs": int(event.delay_seconds * 1000), "error": event.error}
+        case ModeChanged(mode_id=mode_id):
+            return {"sessionUpdate": "current_mode_update", "currentModeId": mode_id}
+    raise TypeError(f"not a session event: {event!r}")
+
+
+@dataclass
+class TurnResult:
+    """How one prompt ended, with the figures print mode and editors report."""
+
+    stop_reason: Literal["end_turn", "max_tokens", "max_turn_requests", "refusal", "cancelled"]
+    result_text: str
+    num_turns: int
+    usage: dict[str, int]
+    cost_usd: float
+    duration_ms: int
+    duration_api_ms: int
+    permission_denials: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"stopReason": self.stop_reason, "result": self.result_text,
+                "numTurns": self.num_turns, "usage": self.usage, "costUsd": self.cost_usd,
+                "durationMs": self.duration_ms, "durationApiMs": self.duration_api_ms,
+                "permissionDenials": self.permission_denials}

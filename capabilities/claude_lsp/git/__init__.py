@@ -1,0 +1,1 @@
+"""Git facts for the agent, read with pygit2."""

@@ -1,0 +1,1 @@
+"""The model side: Messages API streaming, retries, usage and prices."""

@@ -1,0 +1,1 @@
+"""Who may do what: permission modes, rules and the decisions they produce."""

@@ -1,0 +1,137 @@
+"""What every tool is: a name, a JSON schema, a kind and an async `run`.
+
+Tools never raise for problems the model can fix: they raise `ToolError`, which the
+loop turns into an `is_error` tool_result with the message as its text.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from claude_lsp.schema import schema_error
+
+if TYPE_CHECKING:
+    from claude_lsp.host import FileAccess
+    from claude_lsp.tools.file_state import FileReadState
+    from claude_lsp.tools.shells import BackgroundShells
+
+ToolKind = Literal[
+    "read", "edit", "delete", "move", "search", "execute", "think", "fetch", "switch_mode", "other"
+]
+
+ContentBlock = dict[str, Any]
+
+
+class ToolError(Exception):
+    """A failure the model should read and act on (bad path, ambiguous edit, ...)."""
+
+
+@dataclass(frozen=True)
+class Diff:
+    """The change an edit tool made, for diff previews (`old_text` None: a new file)."""
+
+    path: str
+    old_text: str | None
+    new_text: str
+
+
+@dataclass
+class ToolResult:
+    """The tool_result content sent back to the model, plus display-only metadata."""
+
+    content: str | list[ContentBlock]
+    is_error: bool = False
+    diff: Diff | None = None
+
+    def as_blocks(self) -> list[ContentBlock]:
+        if isinstance(self.content, str):
+            return [{"type": "text", "text": self.content}]
+        return self.content
+
+    def text(self) -> str:
+        """The text parts joined; images are summarised (for logs and UIs)."""
+        if isinstance(self.content, str):
+            return self.content
+        parts = []
+        for block in self.content:
+            if block.get("type") == "text":
+                parts.append(str(block.get("text", "")))
+            else:
+                parts.append(f"[{block.get('type')}]")
+        return "\n".join(parts)
+
+
+@dataclass
+class ToolContext:
+    """Per-session state tools share: where they run and what they have seen.
+
+    `cwd` is mutable: Bash updates it after each command so that `cd` persists.
+    """
+
+    cwd: Path
+    files: FileAccess
+    read_state: FileReadState
+    shells: BackgroundShells
+    roots: list[Path] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    scratch_dir: Path | None = None
+
+    def resolve(self, file_path: str) -> Path:
+        """An absolute, symlink- and `..`-free path; relative paths start at `cwd`."""
+        path = Path(os.path.expanduser(file_path))
+        if not path.is_absolute():
+            path = self.cwd / path
+        return path.resolve()
+
+    def subprocess_env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(self.env)
+        env["CLAUDE_LSP"] = "1"
+        env.setdefault("GIT_EDITOR", "true")
+        return env
+
+
+class Tool(ABC):
+    """One capability offered to the model."""
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+    input_schema: ClassVar[dict[str, Any]]
+    read_only: ClassVar[bool]
+    kind: ClassVar[ToolKind]
+
+    def definition(self) -> dict[str, Any]:
+        """The Messages API `tools` entry."""
+        return {"name": self.name, "description": self.description,
+                "input_schema": self.input_schema}
+
+    def validate(self, tool_input: Any) -> str | None:
+        """None if `tool_input` matches the schema, else a message for the model."""
+        problem = schema_error(self.input_schema, tool_input)
+        if problem is None:
+            return None
+        return f"InputValidationError: {self.name} failed due to the following issue: {problem}"
+
+    def title(self, tool_input: dict[str, Any]) -> str:
+        """A short human label for UIs and progress, e.g. `Read src/app.py`."""
+        return self.name
+
+    def paths(self, tool_input: dict[str, Any], ctx: ToolContext) -> list[Path]:
+        """Files the call touches, for editor locations and path rules."""
+        return []
+
+    @abstractmethod
+    async def run(self, tool_input: dict[str, Any], ctx: ToolContext) -> ToolResult:
+        """Do the work. Raise `ToolError` for failures the model should see."""
+
+
+def display_path(path: Path, cwd: Path) -> str:
+    """`path` relative to `cwd` when it lies below it, else absolute."""
+    try:
+        return str(path.relative_to(cwd))
+    except ValueError:
+        return str(path)

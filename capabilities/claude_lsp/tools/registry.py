@@ -1,0 +1,17 @@
+"""The built-in tool set, in the order the model sees it."""
+
+from __future__ import annotations
+
+from claude_lsp.tools.base import Tool
+from claude_lsp.tools.bash import BashOutputTool, BashTool, KillShellTool
+from claude_lsp.tools.edit import EditTool
+from claude_lsp.tools.glob import GlobTool
+from claude_lsp.tools.grep import GrepTool
+from claude_lsp.tools.ls import LSTool
+from claude_lsp.tools.read import ReadTool
+from claude_lsp.tools.write import WriteTool
+
+
+def builtin_tools() -> list[Tool]:
+    return [BashTool(), BashOutputTool(), KillShellTool(), GlobTool(), GrepTool(), LSTool(),
+            ReadTool(), EditTool(), WriteTool()]

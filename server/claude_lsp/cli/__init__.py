@@ -1,0 +1,1 @@
+"""The `claude-lsp` command: the language server, and print mode as its client."""

@@ -1,0 +1,1 @@
+"""The Language Server: pygls features and the claude/* protocol."""

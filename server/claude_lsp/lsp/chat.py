@@ -1,0 +1,199 @@
+"""claude/session/* handlers: sessions over LSP, as docs/protocol.md describes."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from claude_lsp.lsp import errors
+from claude_lsp.lsp.host import ClientPermissionAsker, EditorFiles, UpdateStream
+from claude_lsp.lsp.protocol import client_extension
+from claude_lsp.schema import schema_error
+
+if TYPE_CHECKING:
+    from claude_lsp.agent.session import Session
+    from claude_lsp.lsp.server import ClaudeLanguageServer
+    from claude_lsp.models.client import ModelClient
+
+log = logging.getLogger(__name__)
+
+STRING_LIST = {"type": "array", "items": {"type": "string"}}
+MODES = ["default", "acceptEdits", "plan", "bypassPermissions"]
+NEW_SESSION_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["cwd"],
+    "properties": {
+        "cwd": {"type": "string", "minLength": 1},
+        "mcpServers": {"type": "array"},
+        "modeId": {"enum": MODES},
+        "model": {"type": "string"},
+        "maxTurns": {"type": "integer", "minimum": 1},
+        "allowedTools": STRING_LIST,
+        "disallowedTools": STRING_LIST,
+        "appendSystemPrompt": {"type": "string"},
+        "additionalDirectories": STRING_LIST,
+    },
+}
+SESSION_ID_SCHEMA: dict[str, Any] = {
+    "type": "object", "required": ["sessionId"],
+    "properties": {"sessionId": {"type": "string"}},
+}
+SET_MODE_SCHEMA: dict[str, Any] = {
+    "type": "object", "required": ["sessionId", "modeId"],
+    "properties": {"sessionId": {"type": "string"}, "modeId": {"enum": MODES}},
+}
+
+
+def checked(schema: dict[str, Any], params: Any) -> dict[str, Any]:
+    """`params` as a dict, or InvalidParams naming the field that is wrong."""
+    params = {} if params is None else params
+    problem = schema_error(schema, params)
+    if problem is not None:
+        raise errors.invalid_params(problem)
+    assert isinstance(params, dict)
+    return params
+
+
+@dataclass
+class HostedSession:
+    session: Session
+    updates: UpdateStream
+
+
+class ChatService:
+    """The sessions one server hosts, and the handlers that drive them."""
+
+    def __init__(self, server: ClaudeLanguageServer) -> None:
+        self._server = server
+        self._sessions: dict[str, HostedSession] = {}
+        self._model_client: ModelClient | None = None
+
+    def register(self) -> None:
+        """Register the handlers (pygls tags handler functions, so wrap the methods)."""
+        server = self._server
+
+        @server.feature("claude/session/new")
+        async def new_session(params: Any) -> dict[str, Any]:
+            return await self.new_session(params)
+
+        @server.feature("claude/session/prompt")
+        async def prompt(params: Any) -> dict[str, Any]:
+            return await self.prompt(params)
+
+        @server.feature("claude/session/cancel")
+        def cancel(params: Any) -> None:
+            self.cancel(params)
+
+        @server.feature("claude/session/setMode")
+        async def set_mode(params: Any) -> dict[str, Any]:
+            return await self.set_mode(params)
+
+    def _hosted(self, params: dict[str, Any]) -> HostedSession:
+        hosted = self._sessions.get(params["sessionId"])
+        if hosted is None:
+            raise errors.invalid_params(f"unknown sessionId {params['sessionId']!r}")
+        return hosted
+
+    def _models(self) -> ModelClient:
+        from claude_lsp.models.client import Credentials, ModelClient
+
+        if self._model_client is None:
+            self._model_client = ModelClient(Credentials.from_env())
+        return self._model_client
+
+    async def new_session(self, params: Any) -> dict[str, Any]:
+        from claude_lsp.agent.session import Session, SessionOptions
+        from claude_lsp.policy.permissions import (
+            MODE_DESCRIPTIONS,
+            MODE_NAMES,
+            PermissionMode,
+        )
+
+        params = checked(NEW_SESSION_SCHEMA, params)
+        cwd = Path(params["cwd"]).expanduser()
+        if not cwd.is_absolute() or not cwd.is_dir():
+            raise errors.invalid_params(f"cwd: {params['cwd']!r} is not an existing absolute "
+                                        "directory")
+        options = SessionOptions(
+            cwd=cwd.resolve(),
+            model=params.get("model"),
+            permission_mode=PermissionMode(params.get("modeId", "default")),
+            max_turns=params.get("maxTurns"),
+            allowed_tools=params.get("allowedTools", []),
+            disallowed_tools=params.get("disallowedTools", []),
+            append_system_prompt=params.get("appendSystemPrompt"),
+            additional_dirs=[Path(p).expanduser().resolve()
+                             for p in params.get("additionalDirectories", [])],
+        )
+        session_id = str(uuid.uuid4())
+        updates = UpdateStream(self._server, session_id)
+        session = Session(options, model_client=self._models(), files=EditorFiles(self._server),
+                          emit=updates, asker=self._asker(session_id), session_id=session_id)
+        self._sessions[session_id] = HostedSession(session, updates)
+        return {
+            "sessionId": session.id,
+            "modes": {
+                "currentModeId": session.policy.mode.value,
+                "availableModes": [{"id": mode.value, "name": MODE_NAMES[mode],
+                                    "description": MODE_DESCRIPTIONS[mode]}
+                                   for mode in PermissionMode],
+            },
+            "_meta": {"claude": {"model": session.model, "cwd": str(options.cwd),
+                                 "tools": list(session.tools)}},
+        }
+
+    def _asker(self, session_id: str) -> ClientPermissionAsker | None:
+        extension = client_extension(self._server.client_capabilities)
+        if extension.get("requestPermission"):
+            return ClientPermissionAsker(self._server, session_id)
+        return None
+
+    async def prompt(self, params: Any) -> dict[str, Any]:
+        from claude_lsp.agent.prompt_content import PROMPT_SCHEMA, to_api_content
+        from claude_lsp.agent.session import SessionBusyError
+        from claude_lsp.models.client import Credentials, ModelError, NoCredentialsError
+
+        params = checked({"type": "object", "required": ["sessionId", "prompt"],
+                          "properties": {"sessionId": {"type": "string"},
+                                         "prompt": PROMPT_SCHEMA}}, params)
+        hosted = self._hosted(params)
+        if not Credentials.from_env().usable:
+            raise errors.no_credentials(str(NoCredentialsError()))
+        content = to_api_content(params["prompt"])
+        if not content:
+            raise errors.invalid_params("prompt: no text, image or resource content")
+        try:
+            result = await hosted.session.prompt(content)
+        except SessionBusyError as exc:
+            raise errors.invalid_request(str(exc)) from exc
+        except ModelError as exc:
+            raise errors.model_failure(str(exc), status=exc.status,
+                                       error_type=exc.error_type) from exc
+        except NoCredentialsError as exc:
+            raise errors.no_credentials(str(exc)) from exc
+        finally:
+            hosted.updates.flush()
+        return result.as_json()
+
+    def cancel(self, params: Any) -> None:
+        try:
+            hosted = self._hosted(checked(SESSION_ID_SCHEMA, params))
+        except Exception as exc:  # a notification has no reply: log and carry on
+            log.warning("claude/session/cancel ignored: %s", exc)
+            return
+        hosted.session.cancel()
+
+    async def set_mode(self, params: Any) -> dict[str, Any]:
+        from claude_lsp.policy.permissions import PermissionMode
+
+        params = checked(SET_MODE_SCHEMA, params)
+        self._hosted(params).session.set_mode(PermissionMode(params["modeId"]))
+        return {}
+
+    async def close(self) -> None:
+        for hosted in self._sessions.values():
+            await hosted.session.close()
+        self._sessions.clear()
