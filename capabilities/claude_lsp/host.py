@@ -34,8 +34,9 @@ class FileAccess(Protocol):
     def open_buffer_text(self, path: Path) -> str | None:
         """The unsaved text of `path` when an editor has it open, else None."""
 
-    async def write_text(self, path: Path, text: str, *, old_text: str | None,
-                         title: str) -> WriteOutcome:
+    async def write_text(
+        self, path: Path, text: str, *, old_text: str | None, title: str
+    ) -> WriteOutcome:
         """Replace `path`'s content with `text` (`old_text` None means a new file)."""
 
 
@@ -53,8 +54,9 @@ class DiskFiles:
     def open_buffer_text(self, path: Path) -> str | None:
         return None
 
-    async def write_text(self, path: Path, text: str, *, old_text: str | None,
-                         title: str) -> WriteOutcome:
+    async def write_text(
+        self, path: Path, text: str, *, old_text: str | None, title: str
+    ) -> WriteOutcome:
         write_atomically(path, text)
         return WriteOutcome(applied=True)
 

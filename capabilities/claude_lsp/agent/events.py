@@ -77,22 +77,36 @@ class ModeChanged:
     mode_id: str
 
 
-SessionEvent = (AgentText | AgentThought | UserText | ToolCallStarted | ToolCallUpdated
-                | UsageUpdated | ApiRetrying | ModeChanged)
+SessionEvent = (
+    AgentText
+    | AgentThought
+    | UserText
+    | ToolCallStarted
+    | ToolCallUpdated
+    | UsageUpdated
+    | ApiRetrying
+    | ModeChanged
+)
 
 
 def to_session_update(event: SessionEvent) -> dict[str, Any]:
     """The ACP `SessionUpdate` object for `event` (camelCase JSON, ready to send)."""
     match event:
         case AgentText(text=text):
-            return {"sessionUpdate": "agent_message_chunk",
-                    "content": {"type": "text", "text": text}}
+            return {
+                "sessionUpdate": "agent_message_chunk",
+                "content": {"type": "text", "text": text},
+            }
         case AgentThought(text=text):
-            return {"sessionUpdate": "agent_thought_chunk",
-                    "content": {"type": "text", "text": text}}
+            return {
+                "sessionUpdate": "agent_thought_chunk",
+                "content": {"type": "text", "text": text},
+            }
         case UserText(text=text):
-            return {"sessionUpdate": "user_message_chunk",
-                    "content": {"type": "text", "text": text}}
+            return {
+                "sessionUpdate": "user_message_chunk",
+                "content": {"type": "text", "text": text},
+            }
         case ToolCallStarted():
             return {
                 "sessionUpdate": "tool_call",
@@ -105,31 +119,48 @@ def to_session_update(event: SessionEvent) -> dict[str, Any]:
                 "_meta": {"claude": {"toolName": event.tool_name}},
             }
         case ToolCallUpdated():
-            update: dict[str, Any] = {"sessionUpdate": "tool_call_update",
-                                      "toolCallId": event.tool_call_id,
-                                      "status": event.status}
+            update: dict[str, Any] = {
+                "sessionUpdate": "tool_call_update",
+                "toolCallId": event.tool_call_id,
+                "status": event.status,
+            }
             if event.title is not None:
                 update["title"] = event.title
             content: list[dict[str, Any]] = []
             if event.diff is not None:
-                content.append({"type": "diff", "path": event.diff.path,
-                                "oldText": event.diff.old_text, "newText": event.diff.new_text})
+                content.append(
+                    {
+                        "type": "diff",
+                        "path": event.diff.path,
+                        "oldText": event.diff.old_text,
+                        "newText": event.diff.new_text,
+                    }
+                )
             if event.output is not None:
-                content.append({"type": "content",
-                                "content": {"type": "text", "text": event.output}})
+                content.append(
+                    {"type": "content", "content": {"type": "text", "text": event.output}}
+                )
             if content:
                 update["content"] = content
             if event.raw_output is not None:
                 update["rawOutput"] = event.raw_output
             return update
         case UsageUpdated():
-            return {"sessionUpdate": "usage_update", "model": event.model,
-                    "usage": event.usage, "costUsd": event.cost_usd,
-                    "contextTokens": event.context_tokens}
+            return {
+                "sessionUpdate": "usage_update",
+                "model": event.model,
+                "usage": event.usage,
+                "costUsd": event.cost_usd,
+                "contextTokens": event.context_tokens,
+            }
         case ApiRetrying():
-            return {"sessionUpdate": "api_retry", "attempt": event.attempt,
-                    "maxRetries": event.max_retries,
-                    "delayMs": int(event.delay_seconds * 1000), "error": event.error}
+            return {
+                "sessionUpdate": "api_retry",
+                "attempt": event.attempt,
+                "maxRetries": event.max_retries,
+                "delayMs": int(event.delay_seconds * 1000),
+                "error": event.error,
+            }
         case ModeChanged(mode_id=mode_id):
             return {"sessionUpdate": "current_mode_update", "currentModeId": mode_id}
     raise TypeError(f"not a session event: {event!r}")
@@ -149,7 +180,13 @@ class TurnResult:
     permission_denials: list[dict[str, Any]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
-        return {"stopReason": self.stop_reason, "result": self.result_text,
-                "numTurns": self.num_turns, "usage": self.usage, "costUsd": self.cost_usd,
-                "durationMs": self.duration_ms, "durationApiMs": self.duration_api_ms,
-                "permissionDenials": self.permission_denials}
+        return {
+            "stopReason": self.stop_reason,
+            "result": self.result_text,
+            "numTurns": self.num_turns,
+            "usage": self.usage,
+            "costUsd": self.cost_usd,
+            "durationMs": self.duration_ms,
+            "durationApiMs": self.duration_api_ms,
+            "permissionDenials": self.permission_denials,
+        }

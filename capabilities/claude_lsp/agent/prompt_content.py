@@ -23,15 +23,23 @@ def to_api_content(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if kind == "text":
             content.append({"type": "text", "text": str(block.get("text", ""))})
         elif kind == "image":
-            content.append({"type": "image", "source": {
-                "type": "base64", "media_type": block.get("mimeType", "image/png"),
-                "data": block.get("data", "")}})
+            content.append(
+                {
+                    "type": "image",
+                    "source": {
+                        "type": "base64",
+                        "media_type": block.get("mimeType", "image/png"),
+                        "data": block.get("data", ""),
+                    },
+                }
+            )
         elif kind == "resource":
             resource = block.get("resource") or {}
             uri = resource.get("uri", "")
             if "text" in resource:
-                content.append({"type": "text", "text":
-                                f'<file uri="{uri}">\n{resource["text"]}\n</file>'})
+                content.append(
+                    {"type": "text", "text": f'<file uri="{uri}">\n{resource["text"]}\n</file>'}
+                )
         elif kind == "resource_link":
             content.append({"type": "text", "text": f"@{block.get('uri', '')}"})
     return [block for block in content if block.get("type") != "text" or block["text"]]

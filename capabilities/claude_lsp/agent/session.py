@@ -81,19 +81,31 @@ class _TurnStats:
     last_text: str = ""
 
     def result(self, stop_reason: Any, denials: list[dict[str, Any]]) -> TurnResult:
-        return TurnResult(stop_reason=stop_reason, result_text=self.last_text,
-                          num_turns=self.num_turns, usage=self.usage.as_dict(),
-                          cost_usd=self.cost,
-                          duration_ms=int((time.monotonic() - self.started) * 1000),
-                          duration_api_ms=self.api_ms, permission_denials=denials)
+        return TurnResult(
+            stop_reason=stop_reason,
+            result_text=self.last_text,
+            num_turns=self.num_turns,
+            usage=self.usage.as_dict(),
+            cost_usd=self.cost,
+            duration_ms=int((time.monotonic() - self.started) * 1000),
+            duration_api_ms=self.api_ms,
+            permission_denials=denials,
+        )
 
 
 class Session:
     """Conversation state plus everything needed to run the next turn."""
 
-    def __init__(self, options: SessionOptions, *, model_client: ModelClient,
-                 files: FileAccess, emit: EventSink, asker: PermissionAsker | None,
-                 session_id: str | None = None) -> None:
+    def __init__(
+        self,
+        options: SessionOptions,
+        *,
+        model_client: ModelClient,
+        files: FileAccess,
+        emit: EventSink,
+        asker: PermissionAsker | None,
+        session_id: str | None = None,
+    ) -> None:
         self.id = session_id or str(uuid.uuid4())
         self.options = options
         self.model = resolve_model(options.model)
@@ -104,14 +116,18 @@ class Session:
         self._emit = emit
         deny = parse_rules(options.disallowed_tools)
         denied_names = {rule.tool for rule in deny}
-        self.tools = {tool.name: tool for tool in builtin_tools()
-                      if tool.name not in denied_names}
-        self.policy = PermissionPolicy(mode=options.permission_mode,
-                                       allow=parse_rules(options.allowed_tools), deny=deny)
-        self.ctx = ToolContext(cwd=options.cwd, files=files, read_state=FileReadState(),
-                               shells=BackgroundShells(),
-                               roots=[options.cwd, *options.additional_dirs],
-                               scratch_dir=Path(tempfile.gettempdir()) / "claude-lsp" / self.id)
+        self.tools = {tool.name: tool for tool in builtin_tools() if tool.name not in denied_names}
+        self.policy = PermissionPolicy(
+            mode=options.permission_mode, allow=parse_rules(options.allowed_tools), deny=deny
+        )
+        self.ctx = ToolContext(
+            cwd=options.cwd,
+            files=files,
+            read_state=FileReadState(),
+            shells=BackgroundShells(),
+            roots=[options.cwd, *options.additional_dirs],
+            scratch_dir=Path(tempfile.gettempdir()) / "claude-lsp" / self.id,
+        )
         self._asker = asker
         self._system_prompt: str | None = None
         self._task: asyncio.Task[str] | None = None
@@ -142,8 +158,9 @@ class Session:
             raise SessionBusyError("a prompt is already running in this session")
         self._cancel_requested = False
         stats = _TurnStats()
-        runner = ToolRunner(tools=self.tools, policy=self.policy, asker=self._asker,
-                            emit=self._emit, ctx=self.ctx)
+        runner = ToolRunner(
+            tools=self.tools, policy=self.policy, asker=self._asker, emit=self._emit, ctx=self.ctx
+        )
         self._task = asyncio.create_task(self._run_turn(content, stats, runner))
         try:
             stop_reason = await self._task
@@ -155,8 +172,9 @@ class Session:
             self._task = None
         return stats.result(stop_reason, runner.denials)
 
-    async def _run_turn(self, content: list[dict[str, Any]], stats: _TurnStats,
-                        runner: ToolRunner) -> str:
+    async def _run_turn(
+        self, content: list[dict[str, Any]], stats: _TurnStats, runner: ToolRunner
+    ) -> str:
         self._append_user(content)
         if self._system_prompt is None:
             self._system_prompt = await self._build_system_prompt()
@@ -186,15 +204,18 @@ class Session:
             streamed.clear()
             self._emit(ApiRetrying(attempt, max_retries, delay, str(error)))
 
-        callbacks = StreamCallbacks(on_text=on_text,
-                                    on_thinking=lambda text: self._emit(AgentThought(text)),
-                                    on_retry=on_retry)
+        callbacks = StreamCallbacks(
+            on_text=on_text,
+            on_thinking=lambda text: self._emit(AgentThought(text)),
+            on_retry=on_retry,
+        )
         try:
             response = await self._model_client.stream(self._request_params(), callbacks)
         except asyncio.CancelledError:
             if streamed:  # keep what the user already saw
-                self.messages.append({"role": "assistant",
-                                      "content": [{"type": "text", "text": "".join(streamed)}]})
+                self.messages.append(
+                    {"role": "assistant", "content": [{"type": "text", "text": "".join(streamed)}]}
+                )
             raise
         stats.num_turns += 1
         stats.api_ms += response.api_duration_ms
@@ -204,15 +225,22 @@ class Session:
         stats.cost += cost
         self.usage += usage
         self.cost_usd += cost
-        text = "".join(block.get("text", "") for block in response.content
-                       if block.get("type") == "text")
+        text = "".join(
+            block.get("text", "") for block in response.content if block.get("type") == "text"
+        )
         if text:
             stats.last_text = text
-        self._emit(UsageUpdated(model=self.model, usage=self.usage.as_dict(),
-                                cost_usd=self.cost_usd,
-                                context_tokens=usage.input_tokens
-                                + usage.cache_creation_input_tokens
-                                + usage.cache_read_input_tokens + usage.output_tokens))
+        self._emit(
+            UsageUpdated(
+                model=self.model,
+                usage=self.usage.as_dict(),
+                cost_usd=self.cost_usd,
+                context_tokens=usage.input_tokens
+                + usage.cache_creation_input_tokens
+                + usage.cache_read_input_tokens
+                + usage.output_tokens,
+            )
+        )
         return response
 
     def _request_params(self) -> dict[str, Any]:
@@ -223,23 +251,39 @@ class Session:
         return {
             "model": self.model,
             "max_tokens": _max_tokens(),
-            "system": [{"type": "text", "text": self._system_prompt,
-                        "cache_control": {"type": "ephemeral"}}],
+            "system": [
+                {
+                    "type": "text",
+                    "text": self._system_prompt,
+                    "cache_control": {"type": "ephemeral"},
+                }
+            ],
             "tools": tools,
             "messages": _with_cache_breakpoint(self.messages),
         }
 
     async def _build_system_prompt(self) -> str:
         git = await asyncio.to_thread(git_snapshot, self.options.cwd)
-        env = PromptEnvironment(cwd=self.options.cwd, model=self.model,
-                                additional_dirs=tuple(self.options.additional_dirs), git=git)
+        env = PromptEnvironment(
+            cwd=self.options.cwd,
+            model=self.model,
+            additional_dirs=tuple(self.options.additional_dirs),
+            git=git,
+        )
         return build_system_prompt(env, self.options.append_system_prompt)
 
     def _append_user(self, content: list[dict[str, Any]]) -> None:
         """Add the user's prompt, first answering tool calls a cancel left dangling."""
         pending = self._unanswered_tool_calls()
-        blocks = [{"type": "tool_result", "tool_use_id": call_id, "is_error": True,
-                   "content": [{"type": "text", "text": INTERRUPTED}]} for call_id in pending]
+        blocks = [
+            {
+                "type": "tool_result",
+                "tool_use_id": call_id,
+                "is_error": True,
+                "content": [{"type": "text", "text": INTERRUPTED}],
+            }
+            for call_id in pending
+        ]
         blocks += content
         if self.messages and self.messages[-1]["role"] == "user":
             self.messages[-1]["content"] = [*self.messages[-1]["content"], *blocks]
@@ -249,8 +293,9 @@ class Session:
     def _unanswered_tool_calls(self) -> list[str]:
         if not self.messages or self.messages[-1]["role"] != "assistant":
             return []
-        return [block["id"] for block in self.messages[-1]["content"]
-                if block.get("type") == "tool_use"]
+        return [
+            block["id"] for block in self.messages[-1]["content"] if block.get("type") == "tool_use"
+        ]
 
 
 def _max_tokens() -> int:

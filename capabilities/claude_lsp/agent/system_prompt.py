@@ -55,13 +55,17 @@ def build_system_prompt(env: PromptEnvironment, append: str | None = None) -> st
         f"Model: {env.model}",
     ]
     if env.additional_dirs:
-        lines.append("Additional working directories: "
-                     + ", ".join(str(path) for path in env.additional_dirs))
+        lines.append(
+            "Additional working directories: "
+            + ", ".join(str(path) for path in env.additional_dirs)
+        )
     lines.append("</env>")
     parts = [GUIDANCE, "\n".join(lines)]
     if env.git is not None:
-        parts.append("Git status at the start of the session (a snapshot; it does not "
-                     f"update):\n{env.git.describe()}")
+        parts.append(
+            "Git status at the start of the session (a snapshot; it does not "
+            f"update):\n{env.git.describe()}"
+        )
     if append:
         parts.append(append)
     return "\n\n".join(parts)

@@ -59,22 +59,38 @@ class ToolRunner:
         assert isinstance(tool_input, dict)
         tool = self.tools.get(name)
         title = _safe_title(tool, tool_input) if tool else name
-        self.emit(ToolCallStarted(
-            tool_call_id=call_id, tool_name=name, title=title,
-            kind=tool.kind if tool else "other", raw_input=tool_input,
-            paths=tuple(str(path) for path in _safe_paths(tool, tool_input, self.ctx))))
+        self.emit(
+            ToolCallStarted(
+                tool_call_id=call_id,
+                tool_name=name,
+                title=title,
+                kind=tool.kind if tool else "other",
+                raw_input=tool_input,
+                paths=tuple(str(path) for path in _safe_paths(tool, tool_input, self.ctx)),
+            )
+        )
         result = await self._execute(call_id, name, tool, tool_input, title)
-        self.emit(ToolCallUpdated(
-            tool_call_id=call_id, status="failed" if result.is_error else "completed",
-            output=result.text(), diff=result.diff, raw_output=result.as_blocks()))
-        block: dict[str, Any] = {"type": "tool_result", "tool_use_id": call_id,
-                                 "content": result.as_blocks()}
+        self.emit(
+            ToolCallUpdated(
+                tool_call_id=call_id,
+                status="failed" if result.is_error else "completed",
+                output=result.text(),
+                diff=result.diff,
+                raw_output=result.as_blocks(),
+            )
+        )
+        block: dict[str, Any] = {
+            "type": "tool_result",
+            "tool_use_id": call_id,
+            "content": result.as_blocks(),
+        }
         if result.is_error:
             block["is_error"] = True
         return block
 
-    async def _execute(self, call_id: str, name: str, tool: Tool | None,
-                       tool_input: dict[str, Any], title: str) -> ToolResult:
+    async def _execute(
+        self, call_id: str, name: str, tool: Tool | None, tool_input: dict[str, Any], title: str
+    ) -> ToolResult:
         if tool is None:
             known = ", ".join(sorted(self.tools))
             return ToolResult(f"No such tool: {name}. Available tools: {known}", is_error=True)
@@ -83,8 +99,9 @@ class ToolRunner:
             return ToolResult(problem, is_error=True)
         refusal = await self._permission(call_id, tool, tool_input, title)
         if refusal is not None:
-            self.denials.append({"tool_name": name, "tool_use_id": call_id,
-                                 "tool_input": tool_input})
+            self.denials.append(
+                {"tool_name": name, "tool_use_id": call_id, "tool_input": tool_input}
+            )
             return ToolResult(refusal, is_error=True)
         self.emit(ToolCallUpdated(tool_call_id=call_id, status="in_progress"))
         try:
@@ -95,11 +112,13 @@ class ToolRunner:
             raise
         except Exception as exc:  # a bug in a tool must not end the session
             log.exception("tool %s failed", name)
-            return ToolResult(f"{name} failed unexpectedly: {type(exc).__name__}: {exc}",
-                              is_error=True)
+            return ToolResult(
+                f"{name} failed unexpectedly: {type(exc).__name__}: {exc}", is_error=True
+            )
 
-    async def _permission(self, call_id: str, tool: Tool, tool_input: dict[str, Any],
-                          title: str) -> str | None:
+    async def _permission(
+        self, call_id: str, tool: Tool, tool_input: dict[str, Any], title: str
+    ) -> str | None:
         """None when the call may run, else the refusal the model reads."""
         decision = self.policy.decide(tool)
         if decision.behavior == "allow":
@@ -107,20 +126,29 @@ class ToolRunner:
         if decision.behavior == "deny":
             return f"Permission to use {tool.name} was denied: {decision.reason}."
         if self.asker is None:
-            return (f"Permission to use {tool.name} was denied: nobody is available to "
-                    f"approve it (non-interactive session, permission mode "
-                    f"'{self.policy.mode}'). Run with --permission-mode acceptEdits for file "
-                    f"edits or bypassPermissions for everything, or allow the tool with "
-                    f"--allowedTools {tool.name}.")
-        question = PermissionQuestion(tool_call_id=call_id, tool_name=tool.name, title=title,
-                                      kind=tool.kind, tool_input=tool_input)
+            return (
+                f"Permission to use {tool.name} was denied: nobody is available to "
+                f"approve it (non-interactive session, permission mode "
+                f"'{self.policy.mode}'). Run with --permission-mode acceptEdits for file "
+                f"edits or bypassPermissions for everything, or allow the tool with "
+                f"--allowedTools {tool.name}."
+            )
+        question = PermissionQuestion(
+            tool_call_id=call_id,
+            tool_name=tool.name,
+            title=title,
+            kind=tool.kind,
+            tool_input=tool_input,
+        )
         answer = await self.asker.ask(question)
         if answer is PermissionAnswer.ALLOW_ALWAYS:
             self.policy.allow_always(tool)
         if answer in (PermissionAnswer.ALLOW_ONCE, PermissionAnswer.ALLOW_ALWAYS):
             return None
-        return (f"The user denied permission to use {tool.name}. Do not retry it unchanged; "
-                "ask the user how to proceed if you need it.")
+        return (
+            f"The user denied permission to use {tool.name}. Do not retry it unchanged; "
+            "ask the user how to proceed if you need it."
+        )
 
 
 def _safe_title(tool: Tool, tool_input: dict[str, Any]) -> str:

@@ -73,10 +73,14 @@ def _status_lines(repo: pygit2.Repository) -> list[str]:
     from pygit2.enums import FileStatus
 
     codes = (
-        (FileStatus.INDEX_NEW, "A "), (FileStatus.INDEX_MODIFIED, "M "),
-        (FileStatus.INDEX_DELETED, "D "), (FileStatus.INDEX_RENAMED, "R "),
-        (FileStatus.WT_MODIFIED, " M"), (FileStatus.WT_DELETED, " D"),
-        (FileStatus.WT_RENAMED, " R"), (FileStatus.WT_NEW, "??"),
+        (FileStatus.INDEX_NEW, "A "),
+        (FileStatus.INDEX_MODIFIED, "M "),
+        (FileStatus.INDEX_DELETED, "D "),
+        (FileStatus.INDEX_RENAMED, "R "),
+        (FileStatus.WT_MODIFIED, " M"),
+        (FileStatus.WT_DELETED, " D"),
+        (FileStatus.WT_RENAMED, " R"),
+        (FileStatus.WT_NEW, "??"),
     )
     lines = []
     for path, flags in sorted(repo.status().items()):

@@ -26,8 +26,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
-RETRYABLE_ERROR_TYPES = frozenset({"overloaded_error", "api_error", "rate_limit_error",
-                                   "timeout_error"})
+RETRYABLE_ERROR_TYPES = frozenset(
+    {"overloaded_error", "api_error", "rate_limit_error", "timeout_error"}
+)
 NO_CREDENTIALS_HELP = (
     "No Anthropic credentials: set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN), "
     "or point ANTHROPIC_BASE_URL at a gateway that does not need a key."
@@ -44,8 +45,15 @@ class NoCredentialsError(Exception):
 class ModelError(Exception):
     """The Messages API failed for good (not retryable, or retries exhausted)."""
 
-    def __init__(self, message: str, *, status: int | None, error_type: str,
-                 retryable: bool, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None,
+        error_type: str,
+        retryable: bool,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.error_type = error_type
@@ -64,9 +72,11 @@ class Credentials:
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Credentials:
         env = dict(os.environ) if env is None else env
-        return cls(api_key=env.get("ANTHROPIC_API_KEY") or None,
-                   auth_token=env.get("ANTHROPIC_AUTH_TOKEN") or None,
-                   base_url=env.get("ANTHROPIC_BASE_URL") or None)
+        return cls(
+            api_key=env.get("ANTHROPIC_API_KEY") or None,
+            auth_token=env.get("ANTHROPIC_AUTH_TOKEN") or None,
+            base_url=env.get("ANTHROPIC_BASE_URL") or None,
+        )
 
     @property
     def usable(self) -> bool:
@@ -82,11 +92,17 @@ class RetryPolicy:
     base_delay: float = 0.5
     max_delay: float = 20.0
 
+    @classmethod
+    def from_env(cls) -> RetryPolicy:
+        """`CLAUDE_LSP_MAX_RETRIES` caps the retries (0 disables them)."""
+        value = os.environ.get("CLAUDE_LSP_MAX_RETRIES", "")
+        return cls(max_retries=int(value)) if value.isdigit() else cls()
+
     def delay(self, attempt: int, retry_after: float | None) -> float:
         """Seconds to wait before retry number `attempt` (1-based)."""
         if retry_after is not None:
             return max(0.0, min(retry_after, 60.0))
-        backoff = min(self.base_delay * 2 ** (attempt - 1), self.max_delay)
+        backoff = min(self.base_delay * 2.0 ** (attempt - 1), self.max_delay)
         return backoff * random.uniform(0.75, 1.0)
 
 
@@ -97,7 +113,8 @@ class StreamCallbacks:
     on_text: Callable[[str], None] = lambda _text: None
     on_thinking: Callable[[str], None] = lambda _text: None
     on_retry: Callable[[int, int, float, ModelError], None] = (
-        lambda _attempt, _max, _delay, _error: None)
+        lambda _attempt, _max, _delay, _error: None
+    )
 
 
 @dataclass
@@ -117,7 +134,7 @@ class ModelClient:
 
     def __init__(self, credentials: Credentials, retry: RetryPolicy | None = None) -> None:
         self._credentials = credentials
-        self._retry = retry or RetryPolicy()
+        self._retry = retry or RetryPolicy.from_env()
         self._client: anthropic.AsyncAnthropic | None = None
 
     def _sdk(self) -> anthropic.AsyncAnthropic:
@@ -156,18 +173,27 @@ class ModelClient:
             attempt += 1
             if not error.retryable or attempt > self._retry.max_retries:
                 if attempt > 1:
-                    error = ModelError(f"{error} (gave up after {attempt} attempts)",
-                                       status=error.status, error_type=error.error_type,
-                                       retryable=error.retryable)
+                    error = ModelError(
+                        f"{error} (gave up after {attempt} attempts)",
+                        status=error.status,
+                        error_type=error.error_type,
+                        retryable=error.retryable,
+                    )
                 raise error
             delay = self._retry.delay(attempt, error.retry_after)
-            log.warning("API call failed (%s); retry %d/%d in %.1fs", error, attempt,
-                        self._retry.max_retries, delay)
+            log.warning(
+                "API call failed (%s); retry %d/%d in %.1fs",
+                error,
+                attempt,
+                self._retry.max_retries,
+                delay,
+            )
             callbacks.on_retry(attempt, self._retry.max_retries, delay, error)
             await asyncio.sleep(delay)
 
-    async def _stream_once(self, client: anthropic.AsyncAnthropic, params: dict[str, Any],
-                           callbacks: StreamCallbacks) -> ModelResponse:
+    async def _stream_once(
+        self, client: anthropic.AsyncAnthropic, params: dict[str, Any], callbacks: StreamCallbacks
+    ) -> ModelResponse:
         async with client.messages.stream(**params) as stream:
             async for event in stream:
                 if event.type == "text":
@@ -176,11 +202,14 @@ class ModelClient:
                     callbacks.on_thinking(event.thinking)
             message = await stream.get_final_message()
         if message.stop_reason is None:
-            raise ModelError("The response stream ended before the message was complete",
-                             status=None, error_type="incomplete_stream", retryable=True)
+            raise ModelError(
+                "The response stream ended before the message was complete",
+                status=None,
+                error_type="incomplete_stream",
+                retryable=True,
+            )
         return ModelResponse(
-            content=[block.model_dump(mode="json", exclude_none=True)
-                     for block in message.content],
+            content=[block.model_dump(mode="json", exclude_none=True) for block in message.content],
             stop_reason=message.stop_reason,
             usage=message.usage.model_dump(mode="json", exclude_none=True),
             model=message.model,
@@ -200,20 +229,36 @@ def classify(exc: BaseException) -> ModelError:
         retry_after = _retry_after(exc.response.headers)
         if status == 200:  # an `error` event inside a successful stream
             retryable = error_type in RETRYABLE_ERROR_TYPES
-            return ModelError(f"API error ({error_type}): {message}", status=None,
-                              error_type=error_type, retryable=retryable)
-        return ModelError(f"API error {status} ({error_type}): {message}", status=status,
-                          error_type=error_type,
-                          retryable=status in RETRYABLE_STATUS or status >= 500,
-                          retry_after=retry_after)
+            return ModelError(
+                f"API error ({error_type}): {message}",
+                status=None,
+                error_type=error_type,
+                retryable=retryable,
+            )
+        return ModelError(
+            f"API error {status} ({error_type}): {message}",
+            status=status,
+            error_type=error_type,
+            retryable=status in RETRYABLE_STATUS or status >= 500,
+            retry_after=retry_after,
+        )
     if isinstance(exc, anthropic.APITimeoutError):
-        return ModelError("The API request timed out", status=None, error_type="timeout",
-                          retryable=True)
+        return ModelError(
+            "The API request timed out", status=None, error_type="timeout", retryable=True
+        )
     if isinstance(exc, anthropic.APIConnectionError | httpx2.TransportError):
-        return ModelError(f"Connection to the API failed: {exc}", status=None,
-                          error_type="connection_error", retryable=True)
-    return ModelError(f"Unexpected error talking to the API: {type(exc).__name__}: {exc}",
-                      status=None, error_type="unexpected", retryable=False)
+        return ModelError(
+            f"Connection to the API failed: {exc}",
+            status=None,
+            error_type="connection_error",
+            retryable=True,
+        )
+    return ModelError(
+        f"Unexpected error talking to the API: {type(exc).__name__}: {exc}",
+        status=None,
+        error_type="unexpected",
+        retryable=False,
+    )
 
 
 def _error_details(body: object, *, default_type: str) -> tuple[str, str]:

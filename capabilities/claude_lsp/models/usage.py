@@ -44,8 +44,12 @@ class Usage:
         return cls(**{name: int(usage.get(name) or 0) for name in cls.__dataclass_fields__})
 
     def __add__(self, other: Usage) -> Usage:
-        return Usage(**{name: getattr(self, name) + getattr(other, name)
-                        for name in self.__dataclass_fields__})
+        return Usage(
+            **{
+                name: getattr(self, name) + getattr(other, name)
+                for name in self.__dataclass_fields__
+            }
+        )
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)

@@ -90,8 +90,7 @@ def parse_rules(texts: list[str]) -> list[Rule]:
             if rule is None:
                 log.warning("ignoring malformed permission rule %r", part)
             elif rule.specifier is not None:
-                log.warning("permission rule %r: specifiers are not supported yet; ignored",
-                            part)
+                log.warning("permission rule %r: specifiers are not supported yet; ignored", part)
             else:
                 rules.append(rule)
     return rules
@@ -111,8 +110,10 @@ class PermissionPolicy:
         if self.mode is PermissionMode.BYPASS or tool.read_only:
             return Decision("allow")
         if self.mode is PermissionMode.PLAN:
-            return Decision("deny", f"{tool.name} is not available in plan mode, which only "
-                                    "allows read-only tools")
+            return Decision(
+                "deny",
+                f"{tool.name} is not available in plan mode, which only allows read-only tools",
+            )
         if self.mode is PermissionMode.ACCEPT_EDITS and tool.kind == "edit":
             return Decision("allow")
         return Decision("ask")

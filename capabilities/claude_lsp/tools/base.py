@@ -106,8 +106,11 @@ class Tool(ABC):
 
     def definition(self) -> dict[str, Any]:
         """The Messages API `tools` entry."""
-        return {"name": self.name, "description": self.description,
-                "input_schema": self.input_schema}
+        return {
+            "name": self.name,
+            "description": self.description,
+            "input_schema": self.input_schema,
+        }
 
     def validate(self, tool_input: Any) -> str | None:
         """None if `tool_input` matches the schema, else a message for the model."""

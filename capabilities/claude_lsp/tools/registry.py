@@ -13,5 +13,14 @@ from claude_lsp.tools.write import WriteTool
 
 
 def builtin_tools() -> list[Tool]:
-    return [BashTool(), BashOutputTool(), KillShellTool(), GlobTool(), GrepTool(), LSTool(),
-            ReadTool(), EditTool(), WriteTool()]
+    return [
+        BashTool(),
+        BashOutputTool(),
+        KillShellTool(),
+        GlobTool(),
+        GrepTool(),
+        LSTool(),
+        ReadTool(),
+        EditTool(),
+        WriteTool(),
+    ]

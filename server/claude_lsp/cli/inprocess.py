@@ -53,8 +53,13 @@ def connect_in_process(client: LanguageClient) -> InProcessConnection:
     server.protocol.set_writer(to_client)
     client.protocol.set_writer(to_server)
     connection = InProcessConnection(server, (to_server, to_client))
-    for reader, protocol in ((to_server.reader, server.protocol),
-                             (to_client.reader, client.protocol)):
-        connection._tasks.append(asyncio.create_task(
-            run_async(stop_event=connection._stop, reader=reader, protocol=protocol)))
+    for reader, protocol in (
+        (to_server.reader, server.protocol),
+        (to_client.reader, client.protocol),
+    ):
+        connection._tasks.append(
+            asyncio.create_task(
+                run_async(stop_event=connection._stop, reader=reader, protocol=protocol)
+            )
+        )
     return connection

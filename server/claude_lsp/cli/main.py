@@ -19,44 +19,77 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="claude-lsp",
         description="A coding agent that runs as a Language Server. With no mode flag it "
-                    "serves LSP on stdio.")
+        "serves LSP on stdio.",
+    )
     parser.add_argument("prompt", nargs="?", help="the prompt (print mode)")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     transport = parser.add_argument_group("server")
     transport.add_argument("--stdio", action="store_true", help="serve LSP on stdio (default)")
     transport.add_argument("--tcp", metavar="HOST:PORT", help="serve LSP on a TCP socket")
     transport.add_argument("--log-file", metavar="PATH", help="write logs here (not stdout)")
-    transport.add_argument("--log-level", default=None,
-                           choices=("debug", "info", "warning", "error"),
-                           help="log verbosity (default: warning; error in print mode)")
+    transport.add_argument(
+        "--log-level",
+        default=None,
+        choices=("debug", "info", "warning", "error"),
+        help="log verbosity (default: warning; error in print mode)",
+    )
     printing = parser.add_argument_group("print mode")
-    printing.add_argument("-p", "--print", action="store_true", dest="print_mode",
-                          help="answer PROMPT (or standard input) and exit")
+    printing.add_argument(
+        "-p",
+        "--print",
+        action="store_true",
+        dest="print_mode",
+        help="answer PROMPT (or standard input) and exit",
+    )
     printing.add_argument("--output-format", choices=OUTPUT_FORMATS, default="text")
-    printing.add_argument("--verbose", action="store_true",
-                          help="accepted for Claude Code compatibility")
+    printing.add_argument(
+        "--verbose", action="store_true", help="accepted for Claude Code compatibility"
+    )
     printing.add_argument("--model", help="model id or alias (sonnet, opus, haiku)")
-    printing.add_argument("--max-turns", type=int, metavar="N",
-                          help="stop after N model requests")
+    printing.add_argument("--max-turns", type=int, metavar="N", help="stop after N model requests")
     printing.add_argument("--permission-mode", choices=PERMISSION_MODES, default="default")
-    printing.add_argument("--allowedTools", "--allowed-tools", dest="allowed_tools",
-                          action="extend", nargs="+", default=[], metavar="RULE",
-                          help="tools to allow without asking (comma or space separated)")
-    printing.add_argument("--disallowedTools", "--disallowed-tools", dest="disallowed_tools",
-                          action="extend", nargs="+", default=[], metavar="RULE",
-                          help="tools to remove and deny")
-    printing.add_argument("--append-system-prompt", metavar="TEXT",
-                          help="text added to the end of the system prompt")
-    printing.add_argument("--add-dir", dest="add_dirs", action="extend", nargs="+",
-                          default=[], metavar="DIR",
-                          help="more directories the agent may work in")
+    printing.add_argument(
+        "--allowedTools",
+        "--allowed-tools",
+        dest="allowed_tools",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="RULE",
+        help="tools to allow without asking (comma or space separated)",
+    )
+    printing.add_argument(
+        "--disallowedTools",
+        "--disallowed-tools",
+        dest="disallowed_tools",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="RULE",
+        help="tools to remove and deny",
+    )
+    printing.add_argument(
+        "--append-system-prompt", metavar="TEXT", help="text added to the end of the system prompt"
+    )
+    printing.add_argument(
+        "--add-dir",
+        dest="add_dirs",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="DIR",
+        help="more directories the agent may work in",
+    )
     return parser
 
 
 def configure_logging(level: str | None, log_file: str | None, *, default: int) -> None:
     """Logs go to a file or stderr, never stdout (stdout is the LSP channel)."""
-    handler: logging.Handler = (logging.FileHandler(log_file, encoding="utf-8") if log_file
-                                else logging.StreamHandler(sys.stderr))
+    handler: logging.Handler = (
+        logging.FileHandler(log_file, encoding="utf-8")
+        if log_file
+        else logging.StreamHandler(sys.stderr)
+    )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -76,8 +109,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_print_mode(args)
     if args.prompt:
-        print("claude-lsp: a prompt needs -p/--print (interactive chat is not built yet)",
-              file=sys.stderr)
+        print(
+            "claude-lsp: a prompt needs -p/--print (interactive chat is not built yet)",
+            file=sys.stderr,
+        )
         return 2
     configure_logging(args.log_level, args.log_file, default=logging.WARNING)
     return serve(args.tcp)

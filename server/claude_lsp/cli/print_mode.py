@@ -35,16 +35,22 @@ def read_prompt(args: argparse.Namespace) -> str | None:
 def run_print_mode(args: argparse.Namespace) -> int:
     prompt = read_prompt(args)
     if prompt is None:
-        print("claude-lsp: print mode needs a prompt: claude-lsp -p \"your request\" "
-              "(or pipe it on standard input)", file=sys.stderr)
+        print(
+            'claude-lsp: print mode needs a prompt: claude-lsp -p "your request" '
+            "(or pipe it on standard input)",
+            file=sys.stderr,
+        )
         return 2
     return asyncio.run(_run(args, prompt))
 
 
 def _session_params(args: argparse.Namespace, cwd: Path) -> dict[str, Any]:
     params: dict[str, Any] = {
-        "cwd": str(cwd), "mcpServers": [], "modeId": args.permission_mode,
-        "allowedTools": args.allowed_tools, "disallowedTools": args.disallowed_tools,
+        "cwd": str(cwd),
+        "mcpServers": [],
+        "modeId": args.permission_mode,
+        "allowedTools": args.allowed_tools,
+        "disallowedTools": args.disallowed_tools,
         "additionalDirectories": [str(Path(d).resolve()) for d in args.add_dirs],
     }
     if args.model:
@@ -61,7 +67,7 @@ async def _run(args: argparse.Namespace, prompt: str) -> int:
     output = PrintOutput(args.output_format)
     client = LanguageClient("claude-lsp-print", "1", protocol_cls=ClaudeMessagesProtocol)
 
-    @client.feature("claude/session/update")
+    @client.feature("claude/session/update")  # type: ignore[untyped-decorator]
     def on_update(params: dict[str, Any]) -> None:
         output.update(params.get("update", {}))
 
@@ -70,14 +76,25 @@ async def _run(args: argparse.Namespace, prompt: str) -> int:
     turn: dict[str, Any] | None = None
     error: str | None = None
     try:
-        await client.initialize_async(types.InitializeParams(
-            process_id=os.getpid(), root_uri=cwd.as_uri(),
-            capabilities=types.ClientCapabilities(experimental={"claude": {
-                "protocolVersion": PROTOCOL_VERSION, "sessionUpdate": True,
-                "requestPermission": False}})))
+        await client.initialize_async(
+            types.InitializeParams(
+                process_id=os.getpid(),
+                root_uri=cwd.as_uri(),
+                capabilities=types.ClientCapabilities(
+                    experimental={
+                        "claude": {
+                            "protocolVersion": PROTOCOL_VERSION,
+                            "sessionUpdate": True,
+                            "requestPermission": False,
+                        }
+                    }
+                ),
+            )
+        )
         client.initialized(types.InitializedParams())
-        session = (await client.protocol.send_request_async(
-            "claude/session/new", _session_params(args, cwd)))
+        session = await client.protocol.send_request_async(
+            "claude/session/new", _session_params(args, cwd)
+        )
         meta = session.get("_meta", {}).get("claude", {})
         output.facts.session_id = session["sessionId"]
         output.facts.model = meta.get("model", "")
@@ -85,9 +102,10 @@ async def _run(args: argparse.Namespace, prompt: str) -> int:
         output.facts.tools = meta.get("tools", [])
         output.facts.permission_mode = args.permission_mode
         output.started()
-        turn = (await client.protocol.send_request_async("claude/session/prompt", {
-            "sessionId": session["sessionId"],
-            "prompt": [{"type": "text", "text": prompt}]}))
+        turn = await client.protocol.send_request_async(
+            "claude/session/prompt",
+            {"sessionId": session["sessionId"], "prompt": [{"type": "text", "text": prompt}]},
+        )
     except JsonRpcException as exc:
         error = exc.message or str(exc)
     finally:
@@ -95,12 +113,12 @@ async def _run(args: argparse.Namespace, prompt: str) -> int:
             await asyncio.wait_for(client.shutdown_async(None), timeout=5)
         finally:
             await connection.close()
-    result = result_object(output.facts, turn, error=error,
-                           duration_ms=int((time.monotonic() - started) * 1000))
+    result = result_object(
+        output.facts, turn, error=error, duration_ms=int((time.monotonic() - started) * 1000)
+    )
     output.finished(result)
     if error is not None:
         print(f"claude-lsp: {error}", file=sys.stderr)
     elif result["subtype"] == "error_max_turns":
-        print(f"claude-lsp: reached the turn limit (--max-turns {args.max_turns})",
-              file=sys.stderr)
+        print(f"claude-lsp: reached the turn limit (--max-turns {args.max_turns})", file=sys.stderr)
     return 1 if result["is_error"] else 0

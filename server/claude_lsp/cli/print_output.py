@@ -25,8 +25,9 @@ class RunFacts:
     permission_mode: str = "default"
 
 
-def result_object(facts: RunFacts, turn: dict[str, Any] | None, *, error: str | None,
-                  duration_ms: int) -> dict[str, Any]:
+def result_object(
+    facts: RunFacts, turn: dict[str, Any] | None, *, error: str | None, duration_ms: int
+) -> dict[str, Any]:
     """Claude Code's `type: result` object for a finished (or failed) run."""
     turn = turn or {}
     stop_reason = turn.get("stopReason")
@@ -36,9 +37,15 @@ def result_object(facts: RunFacts, turn: dict[str, Any] | None, *, error: str | 
         subtype = "error_max_turns"
     else:
         subtype = "success"
-    usage = dict(turn.get("usage") or {"input_tokens": 0, "output_tokens": 0,
-                                        "cache_creation_input_tokens": 0,
-                                        "cache_read_input_tokens": 0})
+    usage = dict(
+        turn.get("usage")
+        or {
+            "input_tokens": 0,
+            "output_tokens": 0,
+            "cache_creation_input_tokens": 0,
+            "cache_read_input_tokens": 0,
+        }
+    )
     result: dict[str, Any] = {
         "type": "result",
         "subtype": subtype,
@@ -55,12 +62,15 @@ def result_object(facts: RunFacts, turn: dict[str, Any] | None, *, error: str | 
         "uuid": str(uuid.uuid4()),
     }
     if facts.model:
-        result["modelUsage"] = {facts.model: {
-            "inputTokens": usage.get("input_tokens", 0),
-            "outputTokens": usage.get("output_tokens", 0),
-            "cacheReadInputTokens": usage.get("cache_read_input_tokens", 0),
-            "cacheCreationInputTokens": usage.get("cache_creation_input_tokens", 0),
-            "costUSD": turn.get("costUsd", 0.0)}}
+        result["modelUsage"] = {
+            facts.model: {
+                "inputTokens": usage.get("input_tokens", 0),
+                "outputTokens": usage.get("output_tokens", 0),
+                "cacheReadInputTokens": usage.get("cache_read_input_tokens", 0),
+                "cacheCreationInputTokens": usage.get("cache_creation_input_tokens", 0),
+                "costUSD": turn.get("costUsd", 0.0),
+            }
+        }
     return result
 
 
@@ -78,17 +88,31 @@ class PrintOutput:
         self._out.flush()
 
     def _envelope(self, kind: str, message: dict[str, Any]) -> dict[str, Any]:
-        return {"type": kind, "message": message, "parent_tool_use_id": None,
-                "session_id": self.facts.session_id, "uuid": str(uuid.uuid4())}
+        return {
+            "type": kind,
+            "message": message,
+            "parent_tool_use_id": None,
+            "session_id": self.facts.session_id,
+            "uuid": str(uuid.uuid4()),
+        }
 
     def started(self) -> None:
         if self.format != "stream-json":
             return
-        self._line({"type": "system", "subtype": "init", "cwd": self.facts.cwd,
-                    "session_id": self.facts.session_id, "tools": self.facts.tools,
-                    "mcp_servers": [], "model": self.facts.model,
-                    "permissionMode": self.facts.permission_mode, "slash_commands": [],
-                    "uuid": str(uuid.uuid4())})
+        self._line(
+            {
+                "type": "system",
+                "subtype": "init",
+                "cwd": self.facts.cwd,
+                "session_id": self.facts.session_id,
+                "tools": self.facts.tools,
+                "mcp_servers": [],
+                "model": self.facts.model,
+                "permissionMode": self.facts.permission_mode,
+                "slash_commands": [],
+                "uuid": str(uuid.uuid4()),
+            }
+        )
 
     def update(self, update: dict[str, Any]) -> None:
         if self.format != "stream-json":
@@ -99,27 +123,50 @@ class PrintOutput:
         elif kind == "tool_call":
             self._flush_text()
             name = update.get("_meta", {}).get("claude", {}).get("toolName", "")
-            self._assistant({"type": "tool_use", "id": update.get("toolCallId"),
-                             "name": name, "input": update.get("rawInput", {})})
+            self._assistant(
+                {
+                    "type": "tool_use",
+                    "id": update.get("toolCallId"),
+                    "name": name,
+                    "input": update.get("rawInput", {}),
+                }
+            )
         elif kind == "tool_call_update" and update.get("status") in ("completed", "failed"):
-            block: dict[str, Any] = {"type": "tool_result",
-                                     "tool_use_id": update.get("toolCallId"),
-                                     "content": update.get("rawOutput", [])}
+            block: dict[str, Any] = {
+                "type": "tool_result",
+                "tool_use_id": update.get("toolCallId"),
+                "content": update.get("rawOutput", []),
+            }
             if update.get("status") == "failed":
                 block["is_error"] = True
             self._line(self._envelope("user", {"role": "user", "content": [block]}))
         elif kind == "api_retry":
             self._text.clear()  # the partial message is streamed again
-            self._line({"type": "system", "subtype": "api_retry",
-                        "attempt": update.get("attempt"),
-                        "max_retries": update.get("maxRetries"),
-                        "retry_delay_ms": update.get("delayMs"), "error": update.get("error"),
-                        "session_id": self.facts.session_id, "uuid": str(uuid.uuid4())})
+            self._line(
+                {
+                    "type": "system",
+                    "subtype": "api_retry",
+                    "attempt": update.get("attempt"),
+                    "max_retries": update.get("maxRetries"),
+                    "retry_delay_ms": update.get("delayMs"),
+                    "error": update.get("error"),
+                    "session_id": self.facts.session_id,
+                    "uuid": str(uuid.uuid4()),
+                }
+            )
 
     def _assistant(self, block: dict[str, Any]) -> None:
-        self._line(self._envelope("assistant", {"type": "message", "role": "assistant",
-                                                "model": self.facts.model,
-                                                "content": [block]}))
+        self._line(
+            self._envelope(
+                "assistant",
+                {
+                    "type": "message",
+                    "role": "assistant",
+                    "model": self.facts.model,
+                    "content": [block],
+                },
+            )
+        )
 
     def _flush_text(self) -> None:
         text = "".join(self._text)

@@ -38,11 +38,13 @@ NEW_SESSION_SCHEMA: dict[str, Any] = {
     },
 }
 SESSION_ID_SCHEMA: dict[str, Any] = {
-    "type": "object", "required": ["sessionId"],
+    "type": "object",
+    "required": ["sessionId"],
     "properties": {"sessionId": {"type": "string"}},
 }
 SET_MODE_SCHEMA: dict[str, Any] = {
-    "type": "object", "required": ["sessionId", "modeId"],
+    "type": "object",
+    "required": ["sessionId", "modeId"],
     "properties": {"sessionId": {"type": "string"}, "modeId": {"enum": MODES}},
 }
 
@@ -115,8 +117,9 @@ class ChatService:
         params = checked(NEW_SESSION_SCHEMA, params)
         cwd = Path(params["cwd"]).expanduser()
         if not cwd.is_absolute() or not cwd.is_dir():
-            raise errors.invalid_params(f"cwd: {params['cwd']!r} is not an existing absolute "
-                                        "directory")
+            raise errors.invalid_params(
+                f"cwd: {params['cwd']!r} is not an existing absolute directory"
+            )
         options = SessionOptions(
             cwd=cwd.resolve(),
             model=params.get("model"),
@@ -125,24 +128,41 @@ class ChatService:
             allowed_tools=params.get("allowedTools", []),
             disallowed_tools=params.get("disallowedTools", []),
             append_system_prompt=params.get("appendSystemPrompt"),
-            additional_dirs=[Path(p).expanduser().resolve()
-                             for p in params.get("additionalDirectories", [])],
+            additional_dirs=[
+                Path(p).expanduser().resolve() for p in params.get("additionalDirectories", [])
+            ],
         )
         session_id = str(uuid.uuid4())
         updates = UpdateStream(self._server, session_id)
-        session = Session(options, model_client=self._models(), files=EditorFiles(self._server),
-                          emit=updates, asker=self._asker(session_id), session_id=session_id)
+        session = Session(
+            options,
+            model_client=self._models(),
+            files=EditorFiles(self._server),
+            emit=updates,
+            asker=self._asker(session_id),
+            session_id=session_id,
+        )
         self._sessions[session_id] = HostedSession(session, updates)
         return {
             "sessionId": session.id,
             "modes": {
                 "currentModeId": session.policy.mode.value,
-                "availableModes": [{"id": mode.value, "name": MODE_NAMES[mode],
-                                    "description": MODE_DESCRIPTIONS[mode]}
-                                   for mode in PermissionMode],
+                "availableModes": [
+                    {
+                        "id": mode.value,
+                        "name": MODE_NAMES[mode],
+                        "description": MODE_DESCRIPTIONS[mode],
+                    }
+                    for mode in PermissionMode
+                ],
             },
-            "_meta": {"claude": {"model": session.model, "cwd": str(options.cwd),
-                                 "tools": list(session.tools)}},
+            "_meta": {
+                "claude": {
+                    "model": session.model,
+                    "cwd": str(options.cwd),
+                    "tools": list(session.tools),
+                }
+            },
         }
 
     def _asker(self, session_id: str) -> ClientPermissionAsker | None:
@@ -156,9 +176,14 @@ class ChatService:
         from claude_lsp.agent.session import SessionBusyError
         from claude_lsp.models.client import Credentials, ModelError, NoCredentialsError
 
-        params = checked({"type": "object", "required": ["sessionId", "prompt"],
-                          "properties": {"sessionId": {"type": "string"},
-                                         "prompt": PROMPT_SCHEMA}}, params)
+        params = checked(
+            {
+                "type": "object",
+                "required": ["sessionId", "prompt"],
+                "properties": {"sessionId": {"type": "string"}, "prompt": PROMPT_SCHEMA},
+            },
+            params,
+        )
         hosted = self._hosted(params)
         if not Credentials.from_env().usable:
             raise errors.no_credentials(str(NoCredentialsError()))
@@ -170,8 +195,9 @@ class ChatService:
         except SessionBusyError as exc:
             raise errors.invalid_request(str(exc)) from exc
         except ModelError as exc:
-            raise errors.model_failure(str(exc), status=exc.status,
-                                       error_type=exc.error_type) from exc
+            raise errors.model_failure(
+                str(exc), status=exc.status, error_type=exc.error_type
+            ) from exc
         except NoCredentialsError as exc:
             raise errors.no_credentials(str(exc)) from exc
         finally:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcInvalidRequest
 
 NO_CREDENTIALS = -32001
@@ -21,5 +23,30 @@ def no_credentials(message: str) -> JsonRpcException:
 
 
 def model_failure(message: str, *, status: int | None, error_type: str) -> JsonRpcException:
-    return JsonRpcException(code=MODEL_FAILURE, message=message,
-                            data={"status": status, "type": error_type})
+    return JsonRpcException(
+        code=MODEL_FAILURE, message=message, data={"status": status, "type": error_type}
+    )
+
+
+class ExpectedErrorFilter(logging.Filter):
+    """Log the errors we answer on purpose as one INFO line, not an ERROR traceback.
+
+    pygls logs every exception a request handler raises with its traceback; for a
+    deliberate -32602 or -32002 that is noise (and print mode shows ERROR logs).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], JsonRpcException):
+            error = record.exc_info[1]
+            record.msg, record.args = (
+                "request answered with error %s: %s",
+                (error.code, error.message),
+            )
+            record.exc_info = None
+            record.levelno, record.levelname = logging.INFO, "INFO"
+            return logging.getLogger(record.name).isEnabledFor(logging.INFO)
+        return True
+
+
+def quiet_expected_errors() -> None:
+    logging.getLogger("pygls.protocol.json_rpc").addFilter(ExpectedErrorFilter())

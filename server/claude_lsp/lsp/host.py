@@ -46,22 +46,32 @@ class EditorFiles(DiskFiles):
         document = self._open_document(path)
         return None if document is None else str(document.source)
 
-    async def write_text(self, path: Path, text: str, *, old_text: str | None,
-                         title: str) -> WriteOutcome:
+    async def write_text(
+        self, path: Path, text: str, *, old_text: str | None, title: str
+    ) -> WriteOutcome:
         document = self._open_document(path)
         if document is None:
             return await super().write_text(path, text, old_text=old_text, title=title)
         lines = document.lines
         end = types.Position(line=len(lines), character=0)
-        edit = types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(
-            text_document=types.OptionalVersionedTextDocumentIdentifier(
-                uri=document.uri, version=document.version),
-            edits=[types.TextEdit(range=types.Range(start=types.Position(line=0, character=0),
-                                                    end=end),
-                                  new_text=text)],
-        )])
+        edit = types.WorkspaceEdit(
+            document_changes=[
+                types.TextDocumentEdit(
+                    text_document=types.OptionalVersionedTextDocumentIdentifier(
+                        uri=document.uri, version=document.version
+                    ),
+                    edits=[
+                        types.TextEdit(
+                            range=types.Range(start=types.Position(line=0, character=0), end=end),
+                            new_text=text,
+                        )
+                    ],
+                )
+            ]
+        )
         result = await self._server.workspace_apply_edit_async(
-            types.ApplyWorkspaceEditParams(edit=edit, label=f"Claude: {title}"))
+            types.ApplyWorkspaceEditParams(edit=edit, label=f"Claude: {title}")
+        )
         if not result.applied:
             reason = result.failure_reason or "the editor rejected the edit"
             return WriteOutcome(applied=False, reason=reason)
@@ -76,22 +86,26 @@ class ClientPermissionAsker:
         self._session_id = session_id
 
     async def ask(self, question: PermissionQuestion) -> PermissionAnswer:
-        tool_call: dict[str, Any] = {"toolCallId": question.tool_call_id,
-                                     "title": question.title, "kind": question.kind,
-                                     "rawInput": question.tool_input}
+        tool_call: dict[str, Any] = {
+            "toolCallId": question.tool_call_id,
+            "title": question.title,
+            "kind": question.kind,
+            "rawInput": question.tool_input,
+        }
         options = [
-            {"optionId": PermissionAnswer.ALLOW_ONCE.value, "name": "Allow",
-             "kind": "allow_once"},
-            {"optionId": PermissionAnswer.ALLOW_ALWAYS.value,
-             "name": f"Always allow {question.tool_name} in this session",
-             "kind": "allow_always"},
-            {"optionId": PermissionAnswer.REJECT_ONCE.value, "name": "Deny",
-             "kind": "reject_once"},
+            {"optionId": PermissionAnswer.ALLOW_ONCE.value, "name": "Allow", "kind": "allow_once"},
+            {
+                "optionId": PermissionAnswer.ALLOW_ALWAYS.value,
+                "name": f"Always allow {question.tool_name} in this session",
+                "kind": "allow_always",
+            },
+            {"optionId": PermissionAnswer.REJECT_ONCE.value, "name": "Deny", "kind": "reject_once"},
         ]
         try:
             response = await self._server.protocol.send_request_async(
                 REQUEST_PERMISSION,
-                {"sessionId": self._session_id, "toolCall": tool_call, "options": options})
+                {"sessionId": self._session_id, "toolCall": tool_call, "options": options},
+            )
         except Exception as exc:  # an error answer or a broken client: deny, don't crash
             log.warning("permission request failed: %s", exc)
             return PermissionAnswer.REJECT_ONCE
@@ -104,7 +118,7 @@ def _answer(response: Any) -> PermissionAnswer:
         outcome = outcome.get("outcome")
     if isinstance(outcome, dict) and outcome.get("outcome") == "selected":
         try:
-            return PermissionAnswer(outcome.get("optionId"))
+            return PermissionAnswer(str(outcome.get("optionId")))
         except ValueError:
             pass
     return PermissionAnswer.REJECT_ONCE
@@ -130,8 +144,7 @@ class UpdateStream:
                 self.flush()
             self._pending.append(event)
             if self._timer is None:
-                self._timer = asyncio.get_running_loop().call_later(
-                    TEXT_BATCH_SECONDS, self.flush)
+                self._timer = asyncio.get_running_loop().call_later(TEXT_BATCH_SECONDS, self.flush)
             return
         self.flush()
         self._send(event)
@@ -149,4 +162,5 @@ class UpdateStream:
 
     def _send(self, event: SessionEvent) -> None:
         self._server.protocol.notify(
-            SESSION_UPDATE, {"sessionId": self._session_id, "update": to_session_update(event)})
+            SESSION_UPDATE, {"sessionId": self._session_id, "update": to_session_update(event)}
+        )

@@ -7,6 +7,7 @@ turn them into namedtuples), and `initialize` advertises the extension.
 from __future__ import annotations
 
 from collections.abc import Generator
+from functools import lru_cache
 from typing import Any
 
 import attrs
@@ -45,11 +46,13 @@ class ClaudeResponse:
 class ClaudeMessagesProtocol(LanguageServerProtocol):
     """LSP whose claude/* messages carry plain dicts; used by servers and clients."""
 
+    @lru_cache  # noqa: B019 (pygls caches these the same way; protocols live for the process)
     def get_message_type(self, method: str) -> Any:
         if method.startswith(PREFIX):
             return ClaudeNotification if method in NOTIFICATIONS else ClaudeRequest
         return super().get_message_type(method)
 
+    @lru_cache  # noqa: B019
     def get_result_type(self, method: str) -> Any:
         if method.startswith(PREFIX):
             return ClaudeResponse
@@ -72,9 +75,12 @@ def server_extension() -> dict[str, Any]:
     """`capabilities.experimental.claude` in the initialize result."""
     from claude_lsp.policy.permissions import PermissionMode
 
-    return {"protocolVersion": PROTOCOL_VERSION,
-            "modes": [mode.value for mode in PermissionMode],
-            "loadSession": False, "listSessions": False}
+    return {
+        "protocolVersion": PROTOCOL_VERSION,
+        "modes": [mode.value for mode in PermissionMode],
+        "loadSession": False,
+        "listSessions": False,
+    }
 
 
 def client_extension(capabilities: types.ClientCapabilities | None) -> dict[str, Any]:

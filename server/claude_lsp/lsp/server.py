@@ -13,6 +13,7 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
 from claude_lsp.lsp.chat import ChatService
+from claude_lsp.lsp.errors import quiet_expected_errors
 from claude_lsp.lsp.protocol import ClaudeProtocol
 
 log = logging.getLogger(__name__)
@@ -27,12 +28,17 @@ def package_version() -> str:
 
 class ClaudeLanguageServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("claude-lsp", package_version(), protocol_cls=ClaudeProtocol,
-                         text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__(
+            "claude-lsp",
+            package_version(),
+            protocol_cls=ClaudeProtocol,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+        )
         self.chat = ChatService(self)
 
 
 def create_server() -> ClaudeLanguageServer:
+    quiet_expected_errors()
     server = ClaudeLanguageServer()
     server.chat.register()
 

@@ -1,0 +1,1 @@
+"""The tools the agent offers the model: files, search, shell and more."""

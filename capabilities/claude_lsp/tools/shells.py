@@ -1,0 +1,408 @@
+"""Shell processes the agent starts, in the foreground (Bash) or in the background.
+
+Every command runs as `bash -c` in a session of its own, so its process group holds
+everything it started: a timeout, a cancel or KillShell can then stop the whole tree,
+not just the top-level bash. Output arrives through asyncio protocol callbacks and is
+kept in capped buffers, so a command that floods its output cannot exhaust memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from claude_lsp.tools.base import ToolError
+
+KILL_GRACE_S = 1.0
+"""How long a process group gets to exit after SIGTERM before it is sent SIGKILL."""
+
+BUFFER_CAP_CHARS = 2 * 1024 * 1024
+"""Unread background output kept per shell; older unread text is dropped past this."""
+
+OUTPUT_SETTLE_S = 0.5
+"""After bash exits, how long its pipes may stay open before output counts as complete
+(a `cmd &` it started can hold them open indefinitely)."""
+
+_POLL_S = 0.05
+
+ShellState = Literal["running", "completed", "killed"]
+
+
+def bash_executable() -> str:
+    """`/bin/bash` where it exists (the usual case), else whatever bash is on PATH."""
+    if os.access("/bin/bash", os.X_OK):
+        return "/bin/bash"
+    found = shutil.which("bash")
+    if found is None:
+        raise ToolError("bash was not found on this machine.")
+    return found
+
+
+def describe_exit(returncode: int) -> str:
+    """`exit code N`, or the signal that ended the process, in the shell's numbering."""
+    if returncode >= 0:
+        return f"exit code {returncode}"
+    signum = -returncode
+    try:
+        name = signal.Signals(signum).name
+    except ValueError:
+        name = f"signal {signum}"
+    return f"exit code {128 + signum} (killed by {name})"
+
+
+def compile_filter(pattern: str) -> re.Pattern[str]:
+    """The compiled regex, or a ToolError the model can act on."""
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise ToolError(f"Invalid filter regular expression {pattern!r}: {exc}") from exc
+
+
+def _group_alive(pgid: int) -> bool:
+    """Whether the process group still has a member that is not a zombie.
+
+    Zombies count as gone: in some containers nothing reaps orphans, so they linger and
+    a plain `killpg(pgid, 0)` would report the group alive for ever.
+    """
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return True  # no /proc (macOS): trust killpg
+    for name in entries:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(b")") + 2 :].split()
+        if len(fields) >= 3 and fields[2] == str(pgid).encode() and fields[0] not in (b"Z", b"X"):
+            return True
+    return False
+
+
+class _Protocol(asyncio.SubprocessProtocol):
+    """Forwards pipe data to a callback and turns exit / EOF into futures."""
+
+    def __init__(self, on_data: Callable[[int, bytes], None], pipes: set[int]) -> None:
+        loop = asyncio.get_running_loop()
+        self._on_data = on_data
+        self._open_pipes = set(pipes)
+        self.exited: asyncio.Future[None] = loop.create_future()
+        self.output_done: asyncio.Future[None] = loop.create_future()
+        self.exited_at: float | None = None
+
+    def pipe_data_received(self, fd: int, data: bytes) -> None:
+        self._on_data(fd, data)
+
+    def pipe_connection_lost(self, fd: int, exc: Exception | None) -> None:
+        self._open_pipes.discard(fd)
+        if not self._open_pipes and not self.output_done.done():
+            self.output_done.set_result(None)
+
+    def process_exited(self) -> None:
+        if not self.exited.done():
+            self.exited_at = time.monotonic()
+            self.exited.set_result(None)
+
+
+class ShellProcess:
+    """One `bash -c` running in its own process group; output goes to `on_data(fd, bytes)`."""
+
+    def __init__(self, transport: asyncio.SubprocessTransport, protocol: _Protocol) -> None:
+        self._transport = transport
+        self._protocol = protocol
+        self._pgid = transport.get_pid()  # a new session: group id == leader's pid
+        self._group_gone = False
+        self._closed = False
+        protocol.exited.add_done_callback(self._close_when_finished)
+        protocol.output_done.add_done_callback(self._close_when_finished)
+
+    @classmethod
+    async def start(
+        cls,
+        command: str,
+        *,
+        cwd: Path,
+        env: dict[str, str],
+        merge_stderr: bool,
+        on_data: Callable[[int, bytes], None],
+    ) -> ShellProcess:
+        """Spawn `bash -c command` with stdin from /dev/null in a new session."""
+        loop = asyncio.get_running_loop()
+        protocol = _Protocol(on_data, {1} if merge_stderr else {1, 2})
+        try:
+            transport, _ = await loop.subprocess_exec(
+                lambda: protocol,
+                bash_executable(),
+                "-c",
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
+                cwd=str(cwd),
+                env=env,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            raise ToolError(f"Could not start bash in {cwd}: {exc}") from exc
+        return cls(transport, protocol)
+
+    @property
+    def pid(self) -> int:
+        return self._pgid
+
+    @property
+    def returncode(self) -> int | None:
+        """None while the top-level bash runs; negative when a signal ended it."""
+        return self._transport.get_returncode()
+
+    @property
+    def exited(self) -> bool:
+        return self._protocol.exited.done()
+
+    @property
+    def output_done(self) -> bool:
+        """True once every pipe hit EOF (a background grandchild can hold them open)."""
+        return self._protocol.output_done.done()
+
+    @property
+    def settled(self) -> bool:
+        """Exited, and its output read: pipes at EOF, or `OUTPUT_SETTLE_S` since the exit.
+
+        The exit can be noticed before the last bytes in the pipe are read; waiting a
+        moment keeps a "completed" status from hiding output that is about to arrive.
+        """
+        exited_at = self._protocol.exited_at
+        if exited_at is None:
+            return False
+        return self.output_done or time.monotonic() - exited_at >= OUTPUT_SETTLE_S
+
+    async def wait(self, timeout: float | None) -> bool:
+        """Wait for the top-level bash to exit; False if `timeout` seconds passed first."""
+        await asyncio.wait({self._protocol.exited}, timeout=timeout)
+        return self.exited
+
+    async def wait_output(self, timeout: float | None) -> bool:
+        """Wait for EOF on all pipes; False if `timeout` seconds passed first."""
+        await asyncio.wait({self._protocol.output_done}, timeout=timeout)
+        return self.output_done
+
+    def signal_group(self, sig: signal.Signals) -> bool:
+        """Signal the whole group; False once it is gone (then never again: pids get reused)."""
+        if self._group_gone:
+            return False
+        try:
+            os.killpg(self._pgid, sig)
+        except ProcessLookupError:
+            self._group_gone = True
+            return False
+        except PermissionError:
+            return False
+        return True
+
+    def kill_now(self) -> None:
+        """SIGKILL the group at once, without awaiting (safe inside a cancelled task)."""
+        self.signal_group(signal.SIGKILL)
+
+    async def terminate(self, grace: float = KILL_GRACE_S) -> None:
+        """SIGTERM the group, SIGKILL whatever is left after `grace`, then reap the leader."""
+        if self.signal_group(signal.SIGTERM):
+            deadline = time.monotonic() + grace
+            while _group_alive(self._pgid) and time.monotonic() < deadline:
+                await asyncio.sleep(_POLL_S)
+            if _group_alive(self._pgid):
+                self.signal_group(signal.SIGKILL)
+        await self.wait(grace)
+
+    def close(self) -> None:
+        """Release the pipes now, or as soon as the leader exits if it still runs.
+
+        Closing the transport of a running child would make asyncio poll it in a race
+        with the child watcher, so a live leader is left to exit first.
+        """
+        if self._closed:
+            return
+        if self.exited:
+            self._closed = True
+            self._transport.close()
+        else:
+            self._protocol.exited.add_done_callback(lambda _: self.close())
+
+    def _close_when_finished(self, _: asyncio.Future[None]) -> None:
+        if self.exited and self.output_done:
+            self.close()
+
+
+class _OutputBuffer:
+    """Unread text with a cap: past it, the oldest unread text is dropped and counted."""
+
+    def __init__(self, cap: int) -> None:
+        self._cap = cap
+        self._chunks: deque[str] = deque()
+        self._size = 0
+        self.dropped = 0
+
+    def append(self, text: str) -> None:
+        if not text:
+            return
+        self._chunks.append(text)
+        self._size += len(text)
+        while self._size > self._cap:
+            excess = self._size - self._cap
+            first = self._chunks[0]
+            if len(first) <= excess:
+                self._chunks.popleft()
+                self._size -= len(first)
+                self.dropped += len(first)
+            else:
+                self._chunks[0] = first[excess:]
+                self._size -= excess
+                self.dropped += excess
+
+    def take(self, *, whole_lines: bool) -> str:
+        """Everything unread; with `whole_lines`, a trailing partial line stays unread."""
+        text = "".join(self._chunks)
+        self._chunks.clear()
+        self._size = 0
+        if whole_lines and text and not text.endswith("\n"):
+            cut = text.rfind("\n") + 1
+            self.append(text[cut:])
+            text = text[:cut]
+        return text
+
+
+@dataclass(frozen=True)
+class ShellRead:
+    """What `BackgroundShells.read_new` found: new output plus the shell's state."""
+
+    shell_id: str
+    command: str
+    state: ShellState
+    returncode: int | None
+    output: str
+    dropped_chars: int
+
+
+class _BackgroundShell:
+    def __init__(self, shell_id: str, command: str, description: str | None) -> None:
+        self.shell_id = shell_id
+        self.command = command
+        self.description = description
+        self.buffer = _OutputBuffer(BUFFER_CAP_CHARS)
+        self.killed = False
+        self.process: ShellProcess | None = None
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._flushed = False
+
+    def on_data(self, fd: int, data: bytes) -> None:
+        self.buffer.append(self._decoder.decode(data))
+
+    def flush(self) -> None:
+        """Decode a trailing partial character once no more bytes can come."""
+        if not self._flushed and self.process is not None and self.process.output_done:
+            self._flushed = True
+            self.buffer.append(self._decoder.decode(b"", final=True))
+
+    def state(self) -> tuple[ShellState, int | None]:
+        assert self.process is not None
+        code = self.process.returncode
+        if self.killed:
+            return "killed", code
+        if code is None or not self.process.settled:
+            return "running", None
+        return "completed", code
+
+
+class BackgroundShells:
+    """The session's background commands, by id (`bash_1`, `bash_2`, ...).
+
+    Output is buffered until read; `close_all` must run when the session ends so no
+    command outlives it.
+    """
+
+    def __init__(self) -> None:
+        self._shells: dict[str, _BackgroundShell] = {}
+        self._counter = 0
+
+    def ids(self) -> list[str]:
+        return list(self._shells)
+
+    async def start(
+        self, command: str, *, cwd: Path, env: dict[str, str], description: str | None = None
+    ) -> str:
+        """Start `command` and return its id at once."""
+        self._counter += 1
+        shell = _BackgroundShell(f"bash_{self._counter}", command, description)
+        shell.process = await ShellProcess.start(
+            command, cwd=cwd, env=env, merge_stderr=True, on_data=shell.on_data
+        )
+        self._shells[shell.shell_id] = shell
+        return shell.shell_id
+
+    def status(self, shell_id: str) -> tuple[ShellState, int | None]:
+        """The state and return code, without consuming any output."""
+        return self._get(shell_id).state()
+
+    def read_new(self, shell_id: str, filter_regex: str | None = None) -> ShellRead:
+        """Output not returned by an earlier call, and the current state.
+
+        With `filter_regex`, only matching lines are returned; the rest are consumed all
+        the same. While output may still come, a trailing partial line is held back so
+        the filter always sees whole lines.
+        """
+        shell = self._get(shell_id)
+        pattern = compile_filter(filter_regex) if filter_regex is not None else None
+        shell.flush()
+        state, code = shell.state()
+        assert shell.process is not None
+        text = shell.buffer.take(whole_lines=pattern is not None and not shell.process.output_done)
+        if pattern is not None:
+            text = "".join(line for line in text.splitlines(keepends=True) if pattern.search(line))
+        dropped, shell.buffer.dropped = shell.buffer.dropped, 0
+        return ShellRead(shell_id, shell.command, state, code, text, dropped)
+
+    async def kill(self, shell_id: str) -> bool:
+        """Stop the shell's whole process group; False if its bash had already exited.
+
+        Even then, anything it left running in its group is stopped.
+        """
+        shell = self._get(shell_id)
+        process = shell.process
+        assert process is not None
+        was_running = not process.exited and not shell.killed
+        if was_running:
+            shell.killed = True
+        await process.terminate()
+        process.close()
+        return was_running
+
+    async def close_all(self) -> None:
+        """Stop every shell (the session is ending); never raises for one that fails."""
+        shells = list(self._shells)
+        await asyncio.gather(*(self.kill(shell_id) for shell_id in shells), return_exceptions=True)
+
+    def _get(self, shell_id: str) -> _BackgroundShell:
+        shell = self._shells.get(shell_id)
+        if shell is None:
+            known = ", ".join(self._shells) or "none have been started"
+            raise ToolError(f"No background shell with id {shell_id!r}. Known shells: {known}.")
+        return shell
