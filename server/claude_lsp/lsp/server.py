@@ -6,10 +6,13 @@ Importing this module must stay cheap (no anthropic, no grammars): editors time 
 
 from __future__ import annotations
 
+import json
 import logging
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 
 from claude_lsp.lsp.chat import ChatService
@@ -35,6 +38,28 @@ class ClaudeLanguageServer(LanguageServer):
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
         )
         self.chat = ChatService(self)
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """Answer a message that could not be parsed instead of only logging it.
+
+        JSON-RPC wants a -32700 (bad JSON) or -32600 (not a valid message) response
+        with a null id; pygls would log and show an "Error in server" popup.
+        """
+        if isinstance(error, json.JSONDecodeError | JsonRpcException):
+            code = -32700 if isinstance(error, json.JSONDecodeError) else -32600
+            kind = "Parse error" if code == -32700 else "Invalid request"
+            log.warning("%s in a message from the client: %s", kind, error)
+            # No public pygls API answers a message without an id; typed messages would
+            # drop the null id, so send the JSON-RPC error object as it is.
+            self.protocol._send_data(
+                {
+                    "jsonrpc": "2.0",
+                    "id": None,
+                    "error": {"code": code, "message": f"{kind}: {error}"},
+                }
+            )
+            return
+        super().report_server_error(error, source)
 
 
 def create_server() -> ClaudeLanguageServer:
