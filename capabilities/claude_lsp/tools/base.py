@@ -119,17 +119,40 @@ class Tool(ABC):
             return None
         return f"InputValidationError: {self.name} failed due to the following issue: {problem}"
 
+    # The input field naming the file or folder a call works on, if there is one.
+    target_field: ClassVar[str | None] = None
+
+    def _target(self, tool_input: dict[str, Any]) -> str | None:
+        target = tool_input.get(self.target_field) if self.target_field else None
+        return target if isinstance(target, str) and target else None
+
     def title(self, tool_input: dict[str, Any]) -> str:
         """A short human label for UIs and progress, e.g. `Read src/app.py`."""
-        return self.name
+        target = self._target(tool_input)
+        return f"{self.name} {target}" if target else self.name
 
     def paths(self, tool_input: dict[str, Any], ctx: ToolContext) -> list[Path]:
         """Files the call touches, for editor locations and path rules."""
-        return []
+        target = self._target(tool_input)
+        return [ctx.resolve(target)] if target else []
 
     @abstractmethod
     async def run(self, tool_input: dict[str, Any], ctx: ToolContext) -> ToolResult:
         """Do the work. Raise `ToolError` for failures the model should see."""
+
+
+class SearchTool(Tool):
+    """A search over a folder (`path`, default the working directory) for a `pattern`."""
+
+    target_field = "path"
+
+    def title(self, tool_input: dict[str, Any]) -> str:
+        title = f"{self.name} {tool_input.get('pattern', '')}".rstrip()
+        target = self._target(tool_input)
+        return f"{title} in {target}" if target else title
+
+    def paths(self, tool_input: dict[str, Any], ctx: ToolContext) -> list[Path]:
+        return super().paths(tool_input, ctx) or [ctx.cwd]
 
 
 def display_path(path: Path, cwd: Path) -> str:

@@ -65,14 +65,8 @@ class EditTool(Tool):
         "additionalProperties": False,
     }
     read_only: ClassVar[bool] = False
+    target_field = "file_path"
     kind: ClassVar[ToolKind] = "edit"
-
-    def title(self, tool_input: dict[str, Any]) -> str:
-        return f"Edit {tool_input.get('file_path', '')}".rstrip()
-
-    def paths(self, tool_input: dict[str, Any], ctx: ToolContext) -> list[Path]:
-        file_path = tool_input.get("file_path")
-        return [ctx.resolve(file_path)] if isinstance(file_path, str) else []
 
     async def run(self, tool_input: dict[str, Any], ctx: ToolContext) -> ToolResult:
         given = str(tool_input["file_path"])

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any, ClassVar
 
-from claude_lsp.tools.base import Tool, ToolContext, ToolError, ToolKind, ToolResult
+from claude_lsp.tools.base import SearchTool, ToolContext, ToolError, ToolKind, ToolResult
 from claude_lsp.tools.ripgrep import run_ripgrep
 
 MAX_RESULTS = 100
@@ -171,7 +171,7 @@ def _list_and_sort(base: Path, names: list[str], matcher: re.Pattern[str]) -> li
     return [path for _, _, path in stamped]
 
 
-class GlobTool(Tool):
+class GlobTool(SearchTool):
     name: ClassVar[str] = "Glob"
     description: ClassVar[str] = (
         "Find files whose paths match a glob pattern, newest (most recently modified) "
@@ -203,16 +203,6 @@ class GlobTool(Tool):
     }
     read_only: ClassVar[bool] = True
     kind: ClassVar[ToolKind] = "search"
-
-    def title(self, tool_input: dict[str, Any]) -> str:
-        title = f"Glob {tool_input.get('pattern', '')}".rstrip()
-        if tool_input.get("path"):
-            title += f" in {tool_input['path']}"
-        return title
-
-    def paths(self, tool_input: dict[str, Any], ctx: ToolContext) -> list[Path]:
-        path = tool_input.get("path")
-        return [ctx.resolve(path) if isinstance(path, str) and path else ctx.cwd]
 
     async def run(self, tool_input: dict[str, Any], ctx: ToolContext) -> ToolResult:
         pattern = str(tool_input["pattern"]).strip()

@@ -11,7 +11,14 @@ import asyncio
 from pathlib import Path
 from typing import Any, ClassVar
 
-from claude_lsp.tools.base import Tool, ToolContext, ToolError, ToolKind, ToolResult, display_path
+from claude_lsp.tools.base import (
+    SearchTool,
+    ToolContext,
+    ToolError,
+    ToolKind,
+    ToolResult,
+    display_path,
+)
 from claude_lsp.tools.ripgrep import decode_output, run_ripgrep
 
 MAX_COLUMNS = 500
@@ -47,7 +54,7 @@ def _page_note(offset: int, shown: int, total: int, unit: str) -> str | None:
     )
 
 
-class GrepTool(Tool):
+class GrepTool(SearchTool):
     name: ClassVar[str] = "Grep"
     description: ClassVar[str] = (
         "Search file contents with ripgrep (rg) regular expressions.\n\n"
@@ -137,16 +144,6 @@ class GrepTool(Tool):
     }
     read_only: ClassVar[bool] = True
     kind: ClassVar[ToolKind] = "search"
-
-    def title(self, tool_input: dict[str, Any]) -> str:
-        title = f"Grep {tool_input.get('pattern', '')}".rstrip()
-        if tool_input.get("path"):
-            title += f" in {tool_input['path']}"
-        return title
-
-    def paths(self, tool_input: dict[str, Any], ctx: ToolContext) -> list[Path]:
-        path = tool_input.get("path")
-        return [ctx.resolve(path) if isinstance(path, str) and path else ctx.cwd]
 
     def _arguments(self, tool_input: dict[str, Any], mode: str, target: str) -> list[str]:
         args = [

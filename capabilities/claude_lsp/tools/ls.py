@@ -140,14 +140,8 @@ class LSTool(Tool):
         "additionalProperties": False,
     }
     read_only: ClassVar[bool] = True
+    target_field = "path"
     kind: ClassVar[ToolKind] = "search"
-
-    def title(self, tool_input: dict[str, Any]) -> str:
-        return f"LS {tool_input.get('path', '')}".rstrip()
-
-    def paths(self, tool_input: dict[str, Any], ctx: ToolContext) -> list[Path]:
-        path = tool_input.get("path")
-        return [ctx.resolve(path)] if isinstance(path, str) else []
 
     async def run(self, tool_input: dict[str, Any], ctx: ToolContext) -> ToolResult:
         root = ctx.resolve(str(tool_input["path"]))

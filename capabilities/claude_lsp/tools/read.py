@@ -130,14 +130,8 @@ class ReadTool(Tool):
         "additionalProperties": False,
     }
     read_only: ClassVar[bool] = True
+    target_field = "file_path"
     kind: ClassVar[ToolKind] = "read"
-
-    def title(self, tool_input: dict[str, Any]) -> str:
-        return f"Read {tool_input.get('file_path', '')}".rstrip()
-
-    def paths(self, tool_input: dict[str, Any], ctx: ToolContext) -> list[Path]:
-        file_path = tool_input.get("file_path")
-        return [ctx.resolve(file_path)] if isinstance(file_path, str) else []
 
     async def run(self, tool_input: dict[str, Any], ctx: ToolContext) -> ToolResult:
         given = str(tool_input["file_path"])

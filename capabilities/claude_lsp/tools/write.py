@@ -6,7 +6,6 @@ so that a stale picture of the file cannot wipe out the user's work.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, ClassVar
 
 from claude_lsp.tools.base import Diff, Tool, ToolContext, ToolKind, ToolResult
@@ -40,14 +39,8 @@ class WriteTool(Tool):
         "additionalProperties": False,
     }
     read_only: ClassVar[bool] = False
+    target_field = "file_path"
     kind: ClassVar[ToolKind] = "edit"
-
-    def title(self, tool_input: dict[str, Any]) -> str:
-        return f"Write {tool_input.get('file_path', '')}".rstrip()
-
-    def paths(self, tool_input: dict[str, Any], ctx: ToolContext) -> list[Path]:
-        file_path = tool_input.get("file_path")
-        return [ctx.resolve(file_path)] if isinstance(file_path, str) else []
 
     async def run(self, tool_input: dict[str, Any], ctx: ToolContext) -> ToolResult:
         path = ctx.resolve(str(tool_input["file_path"]))
