@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import shutil
 import tempfile
 import time
 import uuid
@@ -126,7 +127,8 @@ class Session:
             read_state=FileReadState(),
             shells=BackgroundShells(),
             roots=[options.cwd, *options.additional_dirs],
-            scratch_dir=Path(tempfile.gettempdir()) / "claude-lsp" / self.id,
+            # private (0700) per session, so no other user can plant files in it
+            scratch_dir=Path(tempfile.mkdtemp(prefix="claude-lsp-")),
         )
         self._asker = asker
         self._system_prompt: str | None = None
@@ -151,6 +153,8 @@ class Session:
     async def close(self) -> None:
         self.cancel()
         await self.ctx.shells.close_all()
+        if self.ctx.scratch_dir is not None:
+            shutil.rmtree(self.ctx.scratch_dir, ignore_errors=True)
 
     async def prompt(self, content: list[dict[str, Any]]) -> TurnResult:
         """Run one user turn to its end and report how it ended."""
