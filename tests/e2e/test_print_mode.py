@@ -297,3 +297,41 @@ def test_version_and_help(project: Path, tmp_path: Path) -> None:
     assert version.returncode == 0 and version.stdout.startswith("claude-lsp ")
     usage = run_cli(["--help"], project, agent_env(None, tmp_path))
     assert usage.returncode == 0 and "--output-format" in usage.stdout
+
+
+def test_accept_edits_still_refuses_paths_outside_the_workspace(
+    fake_api: FakeAnthropic, project: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside.txt"
+    fake_api.script(
+        reply(tool_use("Write", {"file_path": str(outside), "content": "x"})),
+        reply(text("could not")),
+    )
+    done = run_cli(
+        ["-p", "write outside", "--permission-mode", "acceptEdits"],
+        project,
+        agent_env(fake_api, tmp_path),
+    )
+    assert done.returncode == 0, done.stderr
+    assert not outside.exists()
+    denial = last_tool_result(fake_api)
+    assert (
+        denial["is_error"] is True
+        and "outside the session's folders" in (denial["content"][0]["text"])
+    )
+
+
+def test_rules_with_specifiers_warn_and_fail_closed(
+    fake_api: FakeAnthropic, project: Path, tmp_path: Path
+) -> None:
+    fake_api.script(reply(text("ok")))
+    done = run_cli(
+        ["-p", "hi", "--disallowedTools", "Bash(rm:*)", "--allowedTools", "Bash(git status)"],
+        project,
+        agent_env(fake_api, tmp_path),
+    )
+    assert done.returncode == 0, done.stderr
+    warnings = done.stderr.splitlines()
+    assert len(warnings) == 2 and all(w.startswith("claude-lsp: warning:") for w in warnings)
+    offered = [tool["name"] for tool in fake_api.message_requests()[0].body["tools"]]
+    assert "Bash" not in offered

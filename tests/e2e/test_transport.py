@@ -70,6 +70,15 @@ def test_malformed_messages_get_errors_and_the_server_keeps_serving(
     assert invalid["error"]["code"] in (-32600, -32601)
     answer = read_message(raw_server.stdout)
     assert answer["id"] == 1 and answer["result"]["serverInfo"]["name"] == "claude-lsp"
+    # a deliberate error is answered once, with no stray null-id error after it
+    raw_server.stdin.write(
+        frame(b'{"jsonrpc": "2.0", "id": 2, "method": "claude/session/new", "params": {}}')
+    )
+    raw_server.stdin.write(frame(b'{"jsonrpc": "2.0", "id": 3, "method": "shutdown"}'))
+    raw_server.stdin.flush()
+    invalid_params = read_message(raw_server.stdout)
+    assert invalid_params["id"] == 2 and invalid_params["error"]["code"] == -32602
+    assert read_message(raw_server.stdout) == {"jsonrpc": "2.0", "id": 3, "result": None}
 
 
 def test_logs_go_to_the_log_file_never_stdout(tmp_path: Path) -> None:

@@ -115,20 +115,24 @@ class Session:
         self.cost_usd = 0.0
         self._model_client = model_client
         self._emit = emit
-        deny = parse_rules(options.disallowed_tools)
+        self.warnings: list[str] = []
+        deny = parse_rules(options.disallowed_tools, deny=True, warnings=self.warnings)
+        allow = parse_rules(options.allowed_tools, deny=False, warnings=self.warnings)
         denied_names = {rule.tool for rule in deny}
         self.tools = {tool.name: tool for tool in builtin_tools() if tool.name not in denied_names}
+        roots = [options.cwd, *options.additional_dirs]
+        # private (0700) per session, so no other user can plant files in it
+        scratch_dir = Path(tempfile.mkdtemp(prefix="claude-lsp-"))
         self.policy = PermissionPolicy(
-            mode=options.permission_mode, allow=parse_rules(options.allowed_tools), deny=deny
+            mode=options.permission_mode, allow=allow, deny=deny, roots=[*roots, scratch_dir]
         )
         self.ctx = ToolContext(
             cwd=options.cwd,
             files=files,
             read_state=FileReadState(),
             shells=BackgroundShells(),
-            roots=[options.cwd, *options.additional_dirs],
-            # private (0700) per session, so no other user can plant files in it
-            scratch_dir=Path(tempfile.mkdtemp(prefix="claude-lsp-")),
+            roots=roots,
+            scratch_dir=scratch_dir,
         )
         self._asker = asker
         self._system_prompt: str | None = None

@@ -120,18 +120,19 @@ class ToolRunner:
         self, call_id: str, tool: Tool, tool_input: dict[str, Any], title: str
     ) -> str | None:
         """None when the call may run, else the refusal the model reads."""
-        decision = self.policy.decide(tool)
+        decision = self.policy.decide(tool, tool.paths(tool_input, self.ctx))
         if decision.behavior == "allow":
             return None
         if decision.behavior == "deny":
             return f"Permission to use {tool.name} was denied: {decision.reason}."
         if self.asker is None:
+            why = f" ({decision.reason})" if decision.reason else ""
             return (
-                f"Permission to use {tool.name} was denied: nobody is available to "
-                f"approve it (non-interactive session, permission mode "
-                f"'{self.policy.mode}'). Run with --permission-mode acceptEdits for file "
-                f"edits or bypassPermissions for everything, or allow the tool with "
-                f"--allowedTools {tool.name}."
+                f"Permission to use {tool.name} was denied: it needs approval{why} and no "
+                f"one can give it in this session (permission mode '{self.policy.mode}'). "
+                "The user can allow it with another permission mode (acceptEdits for file "
+                "edits inside the workspace, bypassPermissions for everything) or by "
+                f"allowing the tool (print mode: --permission-mode, --allowedTools {tool.name})."
             )
         question = PermissionQuestion(
             tool_call_id=call_id,

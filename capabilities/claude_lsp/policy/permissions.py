@@ -1,9 +1,12 @@
 """Permission modes and tool rules, and the decision they give for one tool call.
 
-Order, as in Claude Code: a deny rule wins, then an allow rule, then the mode decides.
-Rules are tool names (`Read`, `Bash`); rules with a specifier such as `Bash(git status)`
-are parsed but not yet matched, so they are ignored with a warning rather than
-guessed at (a guessed Bash rule could let `git status && rm -rf x` through).
+Order, as in Claude Code: a deny rule wins, then an allow rule, then the mode decides,
+and the mode never waves through a path outside the session's roots.
+
+Rules are tool names (`Read`, `Bash`). Specifiers such as `Bash(git status)` are not
+matched yet, and they fail closed: an allow rule with one is ignored, a deny rule with
+one denies the whole tool (a guessed Bash match could let `git status && rm -rf x`
+through). Both produce a warning the user sees.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, Literal
 
 from claude_lsp.tools.base import Diff, Tool
@@ -79,8 +83,11 @@ class Rule:
         return cls(match["tool"], match["spec"])
 
 
-def parse_rules(texts: list[str]) -> list[Rule]:
-    """Rules from `--allowedTools`-style strings (comma or space separated)."""
+def parse_rules(texts: list[str], *, deny: bool, warnings: list[str]) -> list[Rule]:
+    """Rules from `--allowedTools`-style strings (comma or space separated).
+
+    Problems are appended to `warnings` for the user, not just logged.
+    """
     rules = []
     for text in texts:
         for part in re.split(r"[,\s]+(?![^()]*\))", text):
@@ -88,11 +95,20 @@ def parse_rules(texts: list[str]) -> list[Rule]:
                 continue
             rule = Rule.parse(part)
             if rule is None:
-                log.warning("ignoring malformed permission rule %r", part)
-            elif rule.specifier is not None:
-                log.warning("permission rule %r: specifiers are not supported yet; ignored", part)
+                warnings.append(f"ignored malformed permission rule {part!r}")
+            elif rule.specifier is not None and not deny:
+                warnings.append(
+                    f"allow rule {part!r} ignored: rule specifiers are not supported yet"
+                )
             else:
+                if rule.specifier is not None:
+                    warnings.append(
+                        f"deny rule {part!r} denies all of {rule.tool}: rule "
+                        "specifiers are not supported yet"
+                    )
                 rules.append(rule)
+    for warning in warnings:
+        log.warning("%s", warning)
     return rules
 
 
@@ -101,22 +117,31 @@ class PermissionPolicy:
     mode: PermissionMode = PermissionMode.DEFAULT
     allow: list[Rule] = field(default_factory=list)
     deny: list[Rule] = field(default_factory=list)
+    # Folders the session works in; the mode alone never allows paths outside them.
+    roots: list[Path] = field(default_factory=list)
 
-    def decide(self, tool: Tool) -> Decision:
+    def decide(self, tool: Tool, paths: list[Path]) -> Decision:
         if any(rule.tool == tool.name for rule in self.deny):
             return Decision("deny", f"{tool.name} is disallowed by a permission rule")
         if any(rule.tool == tool.name for rule in self.allow):
             return Decision("allow")
-        if self.mode is PermissionMode.BYPASS or tool.read_only:
+        if self.mode is PermissionMode.BYPASS:
             return Decision("allow")
+        outside = [path for path in paths if not self._inside_roots(path)]
+        outside_note = f"{outside[0]} is outside the session's folders" if outside else ""
+        if tool.read_only:
+            return Decision("ask", outside_note) if outside else Decision("allow")
         if self.mode is PermissionMode.PLAN:
             return Decision(
                 "deny",
                 f"{tool.name} is not available in plan mode, which only allows read-only tools",
             )
-        if self.mode is PermissionMode.ACCEPT_EDITS and tool.kind == "edit":
+        if self.mode is PermissionMode.ACCEPT_EDITS and tool.kind == "edit" and not outside:
             return Decision("allow")
-        return Decision("ask")
+        return Decision("ask", outside_note)
+
+    def _inside_roots(self, path: Path) -> bool:
+        return any(path == root or path.is_relative_to(root) for root in self.roots)
 
     def allow_always(self, tool: Tool) -> None:
         """Remember an "always allow" answer for the rest of the session."""

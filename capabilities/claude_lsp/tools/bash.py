@@ -284,7 +284,7 @@ class BashTool(Tool):
                     await process.terminate()
                 await process.wait_output(OUTPUT_SETTLE_S)
             except asyncio.CancelledError:
-                process.kill_now()
+                await process.kill_and_reap(timeout=0.5)
                 raise
             finally:
                 process.close()

@@ -149,8 +149,8 @@ class ShellProcess:
         """Spawn `bash -c command` with stdin from /dev/null in a new session."""
         loop = asyncio.get_running_loop()
         protocol = _Protocol(on_data, {1} if merge_stderr else {1, 2})
-        try:
-            transport, _ = await loop.subprocess_exec(
+        spawn = asyncio.ensure_future(
+            loop.subprocess_exec(
                 lambda: protocol,
                 bash_executable(),
                 "-c",
@@ -162,6 +162,14 @@ class ShellProcess:
                 env=env,
                 start_new_session=True,
             )
+        )
+        try:
+            # Shielded: cancelling asyncio's own spawn kills only the leader and then
+            # waits for the pipes, which a grandchild may hold open for ever.
+            transport, _ = await asyncio.shield(spawn)
+        except asyncio.CancelledError:
+            spawn.add_done_callback(_kill_spawned)
+            raise
         except OSError as exc:
             raise ToolError(f"Could not start bash in {cwd}: {exc}") from exc
         return cls(transport, protocol)
@@ -223,6 +231,15 @@ class ShellProcess:
         """SIGKILL the group at once, without awaiting (safe inside a cancelled task)."""
         self.signal_group(signal.SIGKILL)
 
+    async def kill_and_reap(self, timeout: float = KILL_GRACE_S) -> None:
+        """SIGKILL the group, then wait (bounded) for the leader to be reaped.
+
+        For a cancelled caller: the kill is immediate; the short wait only lets the
+        transport close cleanly instead of being left to a loop that may be closing.
+        """
+        self.kill_now()
+        await self.wait(timeout)
+
     async def terminate(self, grace: float = KILL_GRACE_S) -> None:
         """SIGTERM the group, SIGKILL whatever is left after `grace`, then reap the leader."""
         if self.signal_group(signal.SIGTERM):
@@ -250,6 +267,16 @@ class ShellProcess:
     def _close_when_finished(self, _: asyncio.Future[None]) -> None:
         if self.exited and self.output_done:
             self.close()
+
+
+def _kill_spawned(spawn: asyncio.Future[tuple[asyncio.SubprocessTransport, _Protocol]]) -> None:
+    """Stop a command whose start was cancelled half-way, once asyncio hands it over."""
+    if spawn.cancelled() or spawn.exception() is not None:
+        return
+    transport, protocol = spawn.result()
+    process = ShellProcess(transport, protocol)
+    process.kill_now()
+    process.close()
 
 
 class _OutputBuffer:

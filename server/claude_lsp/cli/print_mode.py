@@ -101,6 +101,8 @@ async def _run(args: argparse.Namespace, prompt: str) -> int:
         output.facts.cwd = meta.get("cwd", str(cwd))
         output.facts.tools = meta.get("tools", [])
         output.facts.permission_mode = args.permission_mode
+        for warning in meta.get("warnings", []):
+            print(f"claude-lsp: warning: {warning}", file=sys.stderr)
         output.started()
         turn = await client.protocol.send_request_async(
             "claude/session/prompt",

@@ -161,6 +161,7 @@ class ChatService:
                     "model": session.model,
                     "cwd": str(options.cwd),
                     "tools": list(session.tools),
+                    "warnings": session.warnings,
                 }
             },
         }

@@ -43,9 +43,11 @@ class ClaudeLanguageServer(LanguageServer):
         """Answer a message that could not be parsed instead of only logging it.
 
         JSON-RPC wants a -32700 (bad JSON) or -32600 (not a valid message) response
-        with a null id; pygls would log and show an "Error in server" popup.
+        with a null id; pygls would log and show an "Error in server" popup. pygls'
+        reading loop reports those with `source` JsonRpcException; errors a request
+        handler raised on purpose (source FeatureRequestError) were already answered.
         """
-        if isinstance(error, json.JSONDecodeError | JsonRpcException):
+        if source is JsonRpcException:
             code = -32700 if isinstance(error, json.JSONDecodeError) else -32600
             kind = "Parse error" if code == -32700 else "Invalid request"
             log.warning("%s in a message from the client: %s", kind, error)
