@@ -287,3 +287,14 @@ async def test_set_mode_reports_the_new_mode(
     assert recorder.of_kind("current_mode_update") == [
         {"sessionUpdate": "current_mode_update", "currentModeId": "plan"}
     ]
+
+
+async def test_clients_that_did_not_opt_in_get_no_session_updates(
+    fake_api: FakeAnthropic, project: Path, tmp_path: Path
+) -> None:
+    fake_api.script(reply(text("plain answer")))
+    async with start_editor(agent_env(fake_api, tmp_path), project) as (client, recorder):
+        session_id = await new_session(client, project)
+        result = await prompt(client, session_id, "hi")
+    assert result["result"] == "plain answer"
+    assert recorder.updates == []

@@ -335,3 +335,22 @@ def test_rules_with_specifiers_warn_and_fail_closed(
     assert len(warnings) == 2 and all(w.startswith("claude-lsp: warning:") for w in warnings)
     offered = [tool["name"] for tool in fake_api.message_requests()[0].body["tools"]]
     assert "Bash" not in offered
+
+
+def test_a_reader_that_goes_away_is_not_an_error(
+    fake_api: FakeAnthropic, project: Path, tmp_path: Path
+) -> None:
+    script_fix(fake_api, project / "calc.py")
+    done = subprocess.run(
+        f"{sys.executable} -m claude_lsp -p 'fix it' --permission-mode acceptEdits "
+        "--output-format stream-json | head -1",
+        shell=True,
+        cwd=project,
+        env=agent_env(fake_api, tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert json.loads(done.stdout)["subtype"] == "init"
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
+    assert (project / "calc.py").read_text() == FIXED

@@ -45,6 +45,17 @@ class Asker:
         return self.answer
 
 
+OPEN_SESSIONS: list[Session] = []
+
+
+@pytest.fixture(autouse=True)
+async def close_sessions() -> Any:
+    """Sessions own background shells and a scratch folder: close them after each test."""
+    yield
+    while OPEN_SESSIONS:
+        await OPEN_SESSIONS.pop().close()
+
+
 def make_session(
     fake: FakeAnthropic,
     cwd: Path,
@@ -54,13 +65,15 @@ def make_session(
     **options: Any,
 ) -> Session:
     client = ModelClient(Credentials(api_key="test", base_url=fake.base_url), FAST_RETRY)
-    return Session(
+    session = Session(
         SessionOptions(cwd=cwd, **options),
         model_client=client,
         files=DiskFiles(),
         emit=events.append,
         asker=asker,
     )
+    OPEN_SESSIONS.append(session)
+    return session
 
 
 def user(prompt: str) -> list[dict[str, Any]]:
@@ -282,31 +295,55 @@ async def test_cancel_closes_the_stream_and_the_next_prompt_works(
     assert (await session.prompt(user("next"))).result_text == "fresh"
 
 
-async def test_cancel_during_a_tool_kills_it_and_answers_the_dangling_call(
+async def test_cancel_during_a_tool_keeps_finished_results_and_marks_the_rest(
     fake_api: FakeAnthropic, tmp_path: Path
 ) -> None:
-    fake_api.script(reply(tool_use("Bash", {"command": "sleep 30"})), reply(text("after")))
-    session = make_session(fake_api, tmp_path, [], permission_mode=PermissionMode.BYPASS)
+    fake_api.script(
+        reply(tool_use("LS", {"path": str(tmp_path)}), tool_use("Bash", {"command": "sleep 30"})),
+        reply(text("after")),
+    )
+    events: list[SessionEvent] = []
+    session = make_session(fake_api, tmp_path, events, permission_mode=PermissionMode.BYPASS)
     running = asyncio.create_task(session.prompt(user("sleep")))
-    while not any(
-        e.get("type") == "tool_use"
-        for m in session.messages
-        for e in m["content"]
-        if isinstance(e, dict)
-    ):
+    while not bash_running(events):
         await asyncio.sleep(0.05)
-    await asyncio.sleep(0.2)
     session.cancel()
     assert (await asyncio.wait_for(running, 2)).stop_reason == "cancelled"
     await session.prompt(user("what happened?"))
     sent = fake_api.message_requests()[1].body["messages"][-1]["content"]
-    assert sent[0]["type"] == "tool_result" and sent[0]["is_error"] is True
-    assert "interrupted" in sent[0]["content"][0]["text"]
-    assert sent[1] == {
+    assert sent[0]["type"] == "tool_result" and not sent[0].get("is_error")
+    assert sent[1]["is_error"] is True and "interrupted" in sent[1]["content"][0]["text"]
+    assert sent[2] == {
         "type": "text",
         "text": "what happened?",
         "cache_control": {"type": "ephemeral"},
     }
+
+
+def bash_running(events: list[SessionEvent]) -> bool:
+    bash = {
+        e.tool_call_id for e in events if isinstance(e, ToolCallStarted) and e.tool_name == "Bash"
+    }
+    return any(
+        isinstance(e, ToolCallUpdated) and e.status == "in_progress" and e.tool_call_id in bash
+        for e in events
+    )
+
+
+async def test_tool_calls_cut_off_by_max_tokens_are_answered_not_run(
+    fake_api: FakeAnthropic, tmp_path: Path
+) -> None:
+    fake_api.script(
+        reply(tool_use("Bash", {"command": "touch never"}), stop_reason="max_tokens"),
+        reply(text("ok")),
+    )
+    session = make_session(fake_api, tmp_path, [], permission_mode=PermissionMode.BYPASS)
+    assert (await session.prompt(user("go"))).stop_reason == "max_tokens"
+    await session.prompt(user("continue"))
+    assert not (tmp_path / "never").exists()
+    sent = fake_api.message_requests()[1].body["messages"][-1]["content"]
+    assert "stop reason max_tokens" in sent[0]["content"][0]["text"]
+    assert sent[1]["text"] == "continue"
 
 
 async def test_system_prompt_describes_the_environment(

@@ -26,7 +26,7 @@ from claude_lsp.agent.events import (
     UsageUpdated,
 )
 from claude_lsp.agent.system_prompt import PromptEnvironment, build_system_prompt
-from claude_lsp.agent.tool_runner import ToolRunner
+from claude_lsp.agent.tool_runner import ToolRunner, error_result
 from claude_lsp.git.context import git_snapshot
 from claude_lsp.host import EventSink, FileAccess, PermissionAsker
 from claude_lsp.models.client import ModelClient, ModelError, ModelResponse, StreamCallbacks
@@ -47,7 +47,6 @@ MODEL_ALIASES = {
     "haiku": "claude-haiku-4-5",
 }
 DEFAULT_MAX_TOKENS = 64_000
-INTERRUPTED = "The user interrupted this tool call before it finished; it did not run."
 
 
 def resolve_model(name: str | None) -> str:
@@ -193,8 +192,16 @@ class Session:
             self.messages.append({"role": "assistant", "content": response.content})
             calls = [block for block in response.content if block.get("type") == "tool_use"]
             if response.stop_reason == "tool_use" and calls:
-                self.messages.append({"role": "user", "content": await runner.run_all(calls)})
+                try:
+                    await runner.run_all(calls)
+                finally:  # also on cancel: every call gets its result or "interrupted"
+                    self.messages.append({"role": "user", "content": runner.results_for(calls)})
                 continue
+            if calls:  # cut off mid-request (max_tokens): the calls never ran
+                note = f"Not run: the response ended with stop reason {response.stop_reason}."
+                self.messages.append(
+                    {"role": "user", "content": [error_result(c["id"], note) for c in calls]}
+                )
             if response.stop_reason == "pause_turn":
                 continue  # a server tool paused a long turn: send it back to resume
             if response.stop_reason in ("max_tokens", "refusal"):
@@ -281,34 +288,16 @@ class Session:
         return build_system_prompt(env, self.options.append_system_prompt)
 
     def _append_user(self, content: list[dict[str, Any]]) -> None:
-        """Add the user's prompt, first answering tool calls a cancel left dangling."""
-        pending = self._unanswered_tool_calls()
-        blocks = [
-            {
-                "type": "tool_result",
-                "tool_use_id": call_id,
-                "is_error": True,
-                "content": [{"type": "text", "text": INTERRUPTED}],
-            }
-            for call_id in pending
-        ]
-        blocks += content
+        """Add the user's prompt, joining tool_results that already end the history."""
         if self.messages and self.messages[-1]["role"] == "user":
-            self.messages[-1]["content"] = [*self.messages[-1]["content"], *blocks]
+            self.messages[-1]["content"] = [*self.messages[-1]["content"], *content]
         else:
-            self.messages.append({"role": "user", "content": blocks})
-
-    def _unanswered_tool_calls(self) -> list[str]:
-        if not self.messages or self.messages[-1]["role"] != "assistant":
-            return []
-        return [
-            block["id"] for block in self.messages[-1]["content"] if block.get("type") == "tool_use"
-        ]
+            self.messages.append({"role": "user", "content": content})
 
 
 def _max_tokens() -> int:
     value = os.environ.get("CLAUDE_CODE_MAX_OUTPUT_TOKENS", "")
-    return int(value) if value.isdigit() else DEFAULT_MAX_TOKENS
+    return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_MAX_TOKENS
 
 
 def _with_cache_breakpoint(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:

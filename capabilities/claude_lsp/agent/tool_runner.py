@@ -23,6 +23,19 @@ from claude_lsp.tools.base import Tool, ToolContext, ToolError, ToolResult
 log = logging.getLogger(__name__)
 
 
+INTERRUPTED = "The user interrupted this tool call before it finished; it did not complete."
+
+
+def error_result(call_id: str, message: str) -> dict[str, Any]:
+    """A tool_result for a call that did not run (or did not finish)."""
+    return {
+        "type": "tool_result",
+        "tool_use_id": call_id,
+        "is_error": True,
+        "content": [{"type": "text", "text": message}],
+    }
+
+
 @dataclass
 class ToolRunner:
     tools: dict[str, Tool]
@@ -31,13 +44,18 @@ class ToolRunner:
     emit: EventSink
     ctx: ToolContext
     denials: list[dict[str, Any]] = field(default_factory=list)
+    finished: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    async def run_all(self, calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """tool_result blocks for `calls` (tool_use blocks), in the same order."""
-        results: list[dict[str, Any]] = []
+    async def run_all(self, calls: list[dict[str, Any]]) -> None:
+        """Run `calls` (tool_use blocks); `results_for` has their tool_results."""
         for batch in self._batches(calls):
-            results += await asyncio.gather(*(self.run_one(call) for call in batch))
-        return results
+            await asyncio.gather(*(self.run_one(call) for call in batch))
+
+    def results_for(self, calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """tool_results in call order; calls a cancel stopped are marked interrupted."""
+        return [
+            self.finished.get(call["id"]) or error_result(call["id"], INTERRUPTED) for call in calls
+        ]
 
     def _batches(self, calls: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
         """Group consecutive read-only calls; every other call is a batch of its own."""
@@ -86,6 +104,7 @@ class ToolRunner:
         }
         if result.is_error:
             block["is_error"] = True
+        self.finished[call_id] = block
         return block
 
     async def _execute(

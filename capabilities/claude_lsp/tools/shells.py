@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import contextlib
 import os
 import re
 import shutil
@@ -168,7 +169,7 @@ class ShellProcess:
             # waits for the pipes, which a grandchild may hold open for ever.
             transport, _ = await asyncio.shield(spawn)
         except asyncio.CancelledError:
-            spawn.add_done_callback(_kill_spawned)
+            await _stop_cancelled_spawn(spawn)
             raise
         except OSError as exc:
             raise ToolError(f"Could not start bash in {cwd}: {exc}") from exc
@@ -269,14 +270,40 @@ class ShellProcess:
             self.close()
 
 
-def _kill_spawned(spawn: asyncio.Future[tuple[asyncio.SubprocessTransport, _Protocol]]) -> None:
-    """Stop a command whose start was cancelled half-way, once asyncio hands it over."""
+_Spawn = asyncio.Future[tuple[asyncio.SubprocessTransport, _Protocol]]
+
+
+def _adopt(spawn: _Spawn) -> ShellProcess | None:
     if spawn.cancelled() or spawn.exception() is not None:
-        return
+        return None
     transport, protocol = spawn.result()
-    process = ShellProcess(transport, protocol)
-    process.kill_now()
-    process.close()
+    return ShellProcess(transport, protocol)
+
+
+def _kill_spawned(spawn: _Spawn) -> None:
+    process = _adopt(spawn)
+    if process is not None:
+        process.kill_now()
+        process.close()
+
+
+async def _stop_cancelled_spawn(spawn: _Spawn) -> None:
+    """Stop a command whose start was cancelled: bash may already be running.
+
+    asyncio hands the process over once its pipes are connected, which takes moments;
+    waiting for that lets the group be killed now rather than whenever the loop next
+    gets to it.
+    """
+    with contextlib.suppress(asyncio.CancelledError):
+        await asyncio.wait({spawn}, timeout=KILL_GRACE_S)
+    if not spawn.done():
+        spawn.add_done_callback(_kill_spawned)
+        return
+    process = _adopt(spawn)
+    if process is not None:
+        with contextlib.suppress(asyncio.CancelledError):
+            await process.kill_and_reap(timeout=0.5)
+        process.close()
 
 
 class _OutputBuffer:

@@ -8,6 +8,7 @@ happen (init, assistant and user messages, retries, then the result).
 from __future__ import annotations
 
 import json
+import os
 import sys
 import uuid
 from dataclasses import dataclass, field
@@ -82,10 +83,22 @@ class PrintOutput:
         self.facts = RunFacts()
         self._out = out or sys.stdout
         self._text: list[str] = []
+        self._reader_gone = False
+
+    def _write(self, text: str) -> None:
+        """Write and flush; a reader that went away (`| head`) just stops the output."""
+        if self._reader_gone:
+            return
+        try:
+            self._out.write(text)
+            self._out.flush()
+        except BrokenPipeError:
+            self._reader_gone = True
+            # keep the interpreter's final flush from failing on the closed pipe too
+            os.dup2(os.open(os.devnull, os.O_WRONLY), self._out.fileno())
 
     def _line(self, obj: dict[str, Any]) -> None:
-        self._out.write(json.dumps(obj, ensure_ascii=False) + "\n")
-        self._out.flush()
+        self._write(json.dumps(obj, ensure_ascii=False) + "\n")
 
     def _envelope(self, kind: str, message: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -178,8 +191,7 @@ class PrintOutput:
         if self.format == "text":
             if not result["is_error"]:
                 text = str(result["result"])
-                self._out.write(text if text.endswith("\n") else text + "\n")
-                self._out.flush()
+                self._write(text if text.endswith("\n") else text + "\n")
             return
         self._flush_text()
         self._line(result)

@@ -133,13 +133,18 @@ class ChatService:
             ],
         )
         session_id = str(uuid.uuid4())
-        updates = UpdateStream(self._server, session_id)
+        extension = client_extension(self._server.client_capabilities)
+        updates = UpdateStream(
+            self._server, session_id, enabled=bool(extension.get("sessionUpdate"))
+        )
         session = Session(
             options,
             model_client=self._models(),
             files=EditorFiles(self._server),
             emit=updates,
-            asker=self._asker(session_id),
+            asker=ClientPermissionAsker(self._server, session_id)
+            if extension.get("requestPermission")
+            else None,
             session_id=session_id,
         )
         self._sessions[session_id] = HostedSession(session, updates)
@@ -165,12 +170,6 @@ class ChatService:
                 }
             },
         }
-
-    def _asker(self, session_id: str) -> ClientPermissionAsker | None:
-        extension = client_extension(self._server.client_capabilities)
-        if extension.get("requestPermission"):
-            return ClientPermissionAsker(self._server, session_id)
-        return None
 
     async def prompt(self, params: Any) -> dict[str, Any]:
         from claude_lsp.agent.prompt_content import PROMPT_SCHEMA, to_api_content

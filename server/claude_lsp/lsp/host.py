@@ -129,16 +129,20 @@ class UpdateStream:
 
     Text and thought chunks are held for up to TEXT_BATCH_SECONDS so a fast stream
     does not become thousands of tiny messages; any other event flushes first, so the
-    order the client sees is the order things happened.
+    order the client sees is the order things happened. Clients that did not opt in
+    (`experimental.claude.sessionUpdate`) get nothing.
     """
 
-    def __init__(self, server: LanguageServer, session_id: str) -> None:
+    def __init__(self, server: LanguageServer, session_id: str, *, enabled: bool) -> None:
         self._server = server
         self._session_id = session_id
+        self._enabled = enabled
         self._pending: list[AgentText | AgentThought] = []
         self._timer: asyncio.TimerHandle | None = None
 
     def __call__(self, event: SessionEvent) -> None:
+        if not self._enabled:
+            return
         if isinstance(event, AgentText | AgentThought):
             if self._pending and type(self._pending[-1]) is not type(event):
                 self.flush()
