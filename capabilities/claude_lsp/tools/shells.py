@@ -171,7 +171,7 @@ class ShellProcess:
         except asyncio.CancelledError:
             await _stop_cancelled_spawn(spawn)
             raise
-        except OSError as exc:
+        except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the command
             raise ToolError(f"Could not start bash in {cwd}: {exc}") from exc
         return cls(transport, protocol)
 
