@@ -1,27 +1,28 @@
-"""Streaming Messages API calls through the `anthropic` SDK, with our own retries.
+"""Streaming Messages API calls, with our own retries, through the model worker.
 
 The SDK's built-in retries only cover the initial HTTP response; they never see a
 stream that drops halfway or an `error` event after a 200. So the SDK runs with
-`max_retries=0` and this module retries every transient failure the same way, with
+`max_retries=0` and `ModelClient` retries every transient failure the same way, with
 exponential backoff that honours `retry-after-ms` / `retry-after`.
 
-`anthropic` costs over a second to import, so it is imported on first use only.
+The SDK itself lives in a child process (worker.py): importing it costs over a second
+and 70+ MiB, which would stall every LSP request on the first chat and serialise print
+mode's start-up; in its own process it loads on the other core meanwhile.
 """
 
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import logging
 import os
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    import anthropic
+    from claude_lsp.models.worker_connection import ModelWorker
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,25 @@ class ModelError(Exception):
         self.error_type = error_type
         self.retryable = retryable
         self.retry_after = retry_after
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "message": str(self),
+            "status": self.status,
+            "error_type": self.error_type,
+            "retryable": self.retryable,
+            "retry_after": self.retry_after,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ModelError:
+        return cls(
+            str(data["message"]),
+            status=data.get("status"),
+            error_type=str(data.get("error_type", "unexpected")),
+            retryable=bool(data.get("retryable")),
+            retry_after=data.get("retry_after"),
+        )
 
 
 @dataclass(frozen=True)
@@ -128,48 +148,47 @@ class ModelResponse:
     api_duration_ms: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
 
 class ModelClient:
-    """Streams messages; one instance per server process, reused across sessions."""
+    """Streams messages through the model worker; one per server, shared by sessions."""
 
     def __init__(self, credentials: Credentials, retry: RetryPolicy | None = None) -> None:
         self._credentials = credentials
         self._retry = retry or RetryPolicy.from_env()
-        self._client: anthropic.AsyncAnthropic | None = None
+        self._worker: ModelWorker | None = None
 
-    def _sdk(self) -> anthropic.AsyncAnthropic:
-        if not self._credentials.usable:
-            raise NoCredentialsError()
-        if self._client is None:
-            import anthropic
+    def warm_up(self) -> None:
+        """Start the worker now so the SDK import overlaps with other start-up work."""
+        self._started_worker()
 
-            headers: dict[str, Any] = {}
-            if not (self._credentials.api_key or self._credentials.auth_token):
-                # A keyless gateway: tell the SDK the missing auth header is intended.
-                headers["Authorization"] = anthropic.Omit()
-            self._client = anthropic.AsyncAnthropic(
-                api_key=self._credentials.api_key,
-                auth_token=self._credentials.auth_token,
-                base_url=self._credentials.base_url,
-                max_retries=0,
-                default_headers=headers,
-            )
-        return self._client
+    def _started_worker(self) -> ModelWorker:
+        from claude_lsp.models.worker_connection import ModelWorker
+
+        if self._worker is None or not self._worker.alive:
+            self._worker = ModelWorker.start()
+        return self._worker
+
+    async def close(self) -> None:
+        if self._worker is not None:
+            await self._worker.close()
+            self._worker = None
 
     async def stream(self, params: dict[str, Any], callbacks: StreamCallbacks) -> ModelResponse:
         """Stream one message, retrying transient failures; raise ModelError at the end."""
-        client = self._sdk()
+        if not self._credentials.usable:
+            raise NoCredentialsError()
         attempt = 0
         while True:
             started = time.monotonic()
             try:
-                response = await self._stream_once(client, params, callbacks)
+                response = await self._started_worker().stream(self._credentials, params, callbacks)
                 response.api_duration_ms = int((time.monotonic() - started) * 1000)
                 return response
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # classified below; unknown errors are not retried
-                error = classify(exc)
+            except ModelError as exc:
+                error = exc
             attempt += 1
             if not error.retryable or attempt > self._retry.max_retries:
                 if attempt > 1:
@@ -190,98 +209,3 @@ class ModelClient:
             )
             callbacks.on_retry(attempt, self._retry.max_retries, delay, error)
             await asyncio.sleep(delay)
-
-    async def _stream_once(
-        self, client: anthropic.AsyncAnthropic, params: dict[str, Any], callbacks: StreamCallbacks
-    ) -> ModelResponse:
-        async with client.messages.stream(**params) as stream:
-            async for event in stream:
-                if event.type == "text":
-                    callbacks.on_text(event.text)
-                elif event.type == "thinking":
-                    callbacks.on_thinking(event.thinking)
-            message = await stream.get_final_message()
-        if message.stop_reason is None:
-            raise ModelError(
-                "The response stream ended before the message was complete",
-                status=None,
-                error_type="incomplete_stream",
-                retryable=True,
-            )
-        return ModelResponse(
-            content=[block.model_dump(mode="json", exclude_none=True) for block in message.content],
-            stop_reason=message.stop_reason,
-            usage=message.usage.model_dump(mode="json", exclude_none=True),
-            model=message.model,
-        )
-
-
-def classify(exc: BaseException) -> ModelError:
-    """Turn whatever the SDK or the transport raised into a ModelError."""
-    if isinstance(exc, ModelError):
-        return exc
-    import anthropic
-    import httpx2
-
-    if isinstance(exc, anthropic.APIStatusError):
-        status = exc.status_code
-        error_type, message = _error_details(exc.body, default_type=f"http_{status}")
-        retry_after = _retry_after(exc.response.headers)
-        if status == 200:  # an `error` event inside a successful stream
-            retryable = error_type in RETRYABLE_ERROR_TYPES
-            return ModelError(
-                f"API error ({error_type}): {message}",
-                status=None,
-                error_type=error_type,
-                retryable=retryable,
-            )
-        return ModelError(
-            f"API error {status} ({error_type}): {message}",
-            status=status,
-            error_type=error_type,
-            retryable=status in RETRYABLE_STATUS or status >= 500,
-            retry_after=retry_after,
-        )
-    if isinstance(exc, anthropic.APITimeoutError):
-        return ModelError(
-            "The API request timed out", status=None, error_type="timeout", retryable=True
-        )
-    if isinstance(exc, anthropic.APIConnectionError | httpx2.TransportError):
-        return ModelError(
-            f"Connection to the API failed: {exc}",
-            status=None,
-            error_type="connection_error",
-            retryable=True,
-        )
-    return ModelError(
-        f"Unexpected error talking to the API: {type(exc).__name__}: {exc}",
-        status=None,
-        error_type="unexpected",
-        retryable=False,
-    )
-
-
-def _error_details(body: object, *, default_type: str) -> tuple[str, str]:
-    if isinstance(body, dict):
-        error = body.get("error")
-        if isinstance(error, dict):
-            return str(error.get("type") or default_type), str(error.get("message") or "")
-    return default_type, str(body or "")
-
-
-def _retry_after(headers: Any) -> float | None:
-    """Seconds from `retry-after-ms` or `retry-after` (seconds or an HTTP date)."""
-    value = headers.get("retry-after-ms")
-    if value is not None:
-        try:
-            return float(value) / 1000
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if value is None:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value)
-        return max(0.0, parsed.timestamp() - time.time()) if parsed else None

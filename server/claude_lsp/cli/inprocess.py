@@ -15,6 +15,7 @@ from pygls.io_ import run_async
 from pygls.lsp.client import LanguageClient
 
 from claude_lsp.lsp.server import ClaudeLanguageServer, create_server
+from claude_lsp.models.client import ModelClient
 
 CHANNEL_LIMIT = 64 * 1024 * 1024
 
@@ -46,9 +47,11 @@ class InProcessConnection:
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
-def connect_in_process(client: LanguageClient) -> InProcessConnection:
+def connect_in_process(
+    client: LanguageClient, model_client: ModelClient | None = None
+) -> InProcessConnection:
     """Start a server in this event loop and wire `client` to it."""
-    server = create_server()
+    server = create_server(model_client)
     to_server, to_client = _Channel(), _Channel()
     server.protocol.set_writer(to_client)
     client.protocol.set_writer(to_server)

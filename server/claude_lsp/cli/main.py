@@ -105,9 +105,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.print_mode:
         configure_logging(args.log_level, args.log_file, default=logging.ERROR)
-        from claude_lsp.cli.print_mode import run_print_mode
+        from claude_lsp.cli.print_mode import exit_now, run_print_mode
 
-        return run_print_mode(args)
+        exit_now(run_print_mode(args))
     if args.prompt:
         print(
             "claude-lsp: a prompt needs -p/--print (interactive chat is not built yet)",

@@ -68,10 +68,10 @@ class HostedSession:
 class ChatService:
     """The sessions one server hosts, and the handlers that drive them."""
 
-    def __init__(self, server: ClaudeLanguageServer) -> None:
+    def __init__(self, server: ClaudeLanguageServer, model_client: ModelClient | None) -> None:
         self._server = server
         self._sessions: dict[str, HostedSession] = {}
-        self._model_client: ModelClient | None = None
+        self._model_client = model_client
 
     def register(self) -> None:
         """Register the handlers (pygls tags handler functions, so wrap the methods)."""
@@ -104,6 +104,8 @@ class ChatService:
 
         if self._model_client is None:
             self._model_client = ModelClient(Credentials.from_env())
+            if Credentials.from_env().usable:
+                self._model_client.warm_up()  # load the SDK before the first prompt needs it
         return self._model_client
 
     async def new_session(self, params: Any) -> dict[str, Any]:
@@ -223,3 +225,5 @@ class ChatService:
         for hosted in self._sessions.values():
             await hosted.session.close()
         self._sessions.clear()
+        if self._model_client is not None:
+            await self._model_client.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
@@ -18,6 +18,9 @@ from pygls.lsp.server import LanguageServer
 from claude_lsp.lsp.chat import ChatService
 from claude_lsp.lsp.errors import quiet_expected_errors
 from claude_lsp.lsp.protocol import ClaudeProtocol
+
+if TYPE_CHECKING:
+    from claude_lsp.models.client import ModelClient
 
 log = logging.getLogger(__name__)
 
@@ -30,14 +33,14 @@ def package_version() -> str:
 
 
 class ClaudeLanguageServer(LanguageServer):
-    def __init__(self) -> None:
+    def __init__(self, model_client: ModelClient | None = None) -> None:
         super().__init__(
             "claude-lsp",
             package_version(),
             protocol_cls=ClaudeProtocol,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
         )
-        self.chat = ChatService(self)
+        self.chat = ChatService(self, model_client)
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Answer a message that could not be parsed instead of only logging it.
@@ -64,9 +67,10 @@ class ClaudeLanguageServer(LanguageServer):
         super().report_server_error(error, source)
 
 
-def create_server() -> ClaudeLanguageServer:
+def create_server(model_client: ModelClient | None = None) -> ClaudeLanguageServer:
+    """The server; `model_client` lets print mode hand over an already warming one."""
     quiet_expected_errors()
-    server = ClaudeLanguageServer()
+    server = ClaudeLanguageServer(model_client)
     server.chat.register()
 
     @server.feature(types.SHUTDOWN)
