@@ -16,7 +16,8 @@ from claude_lsp.agent.events import (
 )
 from claude_lsp.agent.prompt_content import to_api_content
 from claude_lsp.agent.session import resolve_model
-from claude_lsp.models.client import Credentials, RetryPolicy
+from claude_lsp.models.client import RetryPolicy
+from claude_lsp.models.credentials import Credentials
 from claude_lsp.models.usage import Usage, cost_usd, price_per_mtok
 from claude_lsp.policy.permissions import PermissionMode, PermissionPolicy, parse_rules
 from claude_lsp.tools.base import Diff

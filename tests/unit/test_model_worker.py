@@ -7,7 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from claude_lsp.models.client import Credentials, ModelClient, RetryPolicy, StreamCallbacks
+from claude_lsp.models.client import ModelClient, RetryPolicy, StreamCallbacks
+from claude_lsp.models.credentials import Credentials
 from tests.fakeapi import FakeAnthropic, hang, reply, text
 
 PARAMS = {
@@ -73,7 +74,8 @@ import asyncio, sys
 from pathlib import Path
 from claude_lsp.agent.session import Session, SessionOptions
 from claude_lsp.host import DiskFiles
-from claude_lsp.models.client import Credentials, ModelClient
+from claude_lsp.models.client import ModelClient
+from claude_lsp.models.credentials import Credentials
 
 async def main():
     client = ModelClient(Credentials(api_key="k", base_url={fake_api.base_url!r}))

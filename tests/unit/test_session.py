@@ -18,7 +18,8 @@ from claude_lsp.agent.events import (
 )
 from claude_lsp.agent.session import Session, SessionOptions
 from claude_lsp.host import DiskFiles
-from claude_lsp.models.client import Credentials, ModelClient, ModelError, RetryPolicy
+from claude_lsp.models.client import ModelClient, ModelError, RetryPolicy
+from claude_lsp.models.credentials import Credentials
 from claude_lsp.policy.permissions import PermissionAnswer, PermissionMode, PermissionQuestion
 from tests.fakeapi import (
     FakeAnthropic,

@@ -21,7 +21,11 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from claude_lsp.models.credentials import Credentials, NoCredentialsError
+
 if TYPE_CHECKING:
+    import subprocess
+
     from claude_lsp.models.worker_connection import ModelWorker
 
 log = logging.getLogger(__name__)
@@ -30,17 +34,6 @@ RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
 RETRYABLE_ERROR_TYPES = frozenset(
     {"overloaded_error", "api_error", "rate_limit_error", "timeout_error"}
 )
-NO_CREDENTIALS_HELP = (
-    "No Anthropic credentials: set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN), "
-    "or point ANTHROPIC_BASE_URL at a gateway that does not need a key."
-)
-
-
-class NoCredentialsError(Exception):
-    """No API key, token or gateway URL: the model cannot be reached at all."""
-
-    def __init__(self) -> None:
-        super().__init__(NO_CREDENTIALS_HELP)
 
 
 class ModelError(Exception):
@@ -79,31 +72,6 @@ class ModelError(Exception):
             retryable=bool(data.get("retryable")),
             retry_after=data.get("retry_after"),
         )
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """Where and how to reach the API. Never log the key or token."""
-
-    api_key: str | None = None
-    auth_token: str | None = None
-    base_url: str | None = None
-
-    @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Credentials:
-        env = dict(os.environ) if env is None else env
-        return cls(
-            api_key=env.get("ANTHROPIC_API_KEY") or None,
-            auth_token=env.get("ANTHROPIC_AUTH_TOKEN") or None,
-            base_url=env.get("ANTHROPIC_BASE_URL") or None,
-        )
-
-    @property
-    def usable(self) -> bool:
-        return bool(self.api_key or self.auth_token or self.base_url)
-
-    def __repr__(self) -> str:
-        return f"Credentials(base_url={self.base_url!r}, key={'set' if self.api_key else 'unset'})"
 
 
 @dataclass(frozen=True)
@@ -155,10 +123,18 @@ class ModelResponse:
 class ModelClient:
     """Streams messages through the model worker; one per server, shared by sessions."""
 
-    def __init__(self, credentials: Credentials, retry: RetryPolicy | None = None) -> None:
+    def __init__(
+        self,
+        credentials: Credentials,
+        retry: RetryPolicy | None = None,
+        *,
+        worker_process: subprocess.Popen[bytes] | None = None,
+    ) -> None:
+        """`worker_process`: a worker already launched with `spawn_worker`."""
         self._credentials = credentials
         self._retry = retry or RetryPolicy.from_env()
         self._worker: ModelWorker | None = None
+        self._spawned = worker_process
 
     def warm_up(self) -> None:
         """Start the worker now so the SDK import overlaps with other start-up work."""
@@ -166,12 +142,17 @@ class ModelClient:
 
     def _started_worker(self) -> ModelWorker:
         from claude_lsp.models.worker_connection import ModelWorker
+        from claude_lsp.models.worker_spawn import spawn_worker
 
         if self._worker is None or not self._worker.alive:
-            self._worker = ModelWorker.start()
+            process, self._spawned = self._spawned or spawn_worker(), None
+            self._worker = ModelWorker(process)
         return self._worker
 
     async def close(self) -> None:
+        """Stop the worker, including one launched for us but never used."""
+        if self._spawned is not None:
+            self._started_worker()
         if self._worker is not None:
             await self._worker.close()
             self._worker = None

@@ -14,11 +14,10 @@ from typing import TYPE_CHECKING, Any
 from claude_lsp.models.client import (
     RETRYABLE_ERROR_TYPES,
     RETRYABLE_STATUS,
-    Credentials,
     ModelError,
     ModelResponse,
-    NoCredentialsError,
 )
+from claude_lsp.models.credentials import Credentials, NoCredentialsError
 
 if TYPE_CHECKING:
     import anthropic

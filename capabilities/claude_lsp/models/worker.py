@@ -22,10 +22,12 @@ import asyncio
 import json
 import logging
 import os
+import stat
 import sys
 from typing import TYPE_CHECKING, Any
 
-from claude_lsp.models.client import Credentials, ModelError
+from claude_lsp.models.client import ModelError
+from claude_lsp.models.credentials import Credentials
 
 if TYPE_CHECKING:
     import anthropic
@@ -96,6 +98,9 @@ def main() -> None:
         level=logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not stat.S_ISFIFO(os.fstat(sys.stdin.fileno()).st_mode):
+        # Its lifetime is tied to the parent's pipe; anything else would never end.
+        sys.exit("claude_lsp.models.worker is started by claude-lsp, with pipes")
     import anthropic  # noqa: F401  (load the SDK now, while the parent does its own start-up)
 
     asyncio.run(Worker().serve())

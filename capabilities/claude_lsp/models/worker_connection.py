@@ -8,11 +8,11 @@ import itertools
 import json
 import logging
 import subprocess
-import sys
 from dataclasses import asdict, dataclass
 from typing import IO, Any
 
-from claude_lsp.models.client import Credentials, ModelError, ModelResponse, StreamCallbacks
+from claude_lsp.models.client import ModelError, ModelResponse, StreamCallbacks
+from claude_lsp.models.credentials import Credentials
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ class _Pending:
 class ModelWorker:
     """A running worker process and the requests waiting on it.
 
-    The process starts with `subprocess.Popen` (no event loop needed, so print mode can
+    The process comes from `spawn_worker` (no event loop needed, so print mode can
     launch it before anything else); its pipes join the loop on first use.
     """
 
@@ -38,15 +38,6 @@ class ModelWorker:
         self._pending: dict[int, _Pending] = {}
         self._reader_task: asyncio.Task[None] | None = None
         self._writer: asyncio.StreamWriter | None = None
-
-    @classmethod
-    def start(cls) -> ModelWorker:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "claude_lsp.models.worker"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-        )
-        return cls(process)
 
     @property
     def alive(self) -> bool:

@@ -89,6 +89,7 @@ def parse_rules(texts: list[str], *, deny: bool, warnings: list[str]) -> list[Ru
     Problems are appended to `warnings` for the user, not just logged.
     """
     rules = []
+    already_reported = len(warnings)
     for text in texts:
         for part in re.split(r"[,\s]+(?![^()]*\))", text):
             if not part:
@@ -107,7 +108,7 @@ def parse_rules(texts: list[str], *, deny: bool, warnings: list[str]) -> list[Ru
                         "specifiers are not supported yet"
                     )
                 rules.append(rule)
-    for warning in warnings:
+    for warning in warnings[already_reported:]:
         log.warning("%s", warning)
     return rules
 

@@ -32,13 +32,15 @@ def run_print_mode(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    from claude_lsp.models.client import Credentials, ModelClient
+    from claude_lsp.models.credentials import Credentials
+    from claude_lsp.models.worker_spawn import spawn_worker
 
     credentials = Credentials.from_env()
-    model_client = ModelClient(credentials)
-    if credentials.usable:
-        model_client.warm_up()
+    worker = spawn_worker() if credentials.usable else None
     from claude_lsp.cli.print_client import run_session
+    from claude_lsp.models.client import ModelClient
+
+    model_client = ModelClient(credentials, worker_process=worker)
 
     return asyncio.run(run_session(args, prompt, model_client))
 

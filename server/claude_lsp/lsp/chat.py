@@ -100,7 +100,8 @@ class ChatService:
         return hosted
 
     def _models(self) -> ModelClient:
-        from claude_lsp.models.client import Credentials, ModelClient
+        from claude_lsp.models.client import ModelClient
+        from claude_lsp.models.credentials import Credentials
 
         if self._model_client is None:
             self._model_client = ModelClient(Credentials.from_env())
@@ -176,7 +177,8 @@ class ChatService:
     async def prompt(self, params: Any) -> dict[str, Any]:
         from claude_lsp.agent.prompt_content import PROMPT_SCHEMA, to_api_content
         from claude_lsp.agent.session import SessionBusyError
-        from claude_lsp.models.client import Credentials, ModelError, NoCredentialsError
+        from claude_lsp.models.client import ModelError
+        from claude_lsp.models.credentials import Credentials, NoCredentialsError
 
         params = checked(
             {
