@@ -99,9 +99,9 @@ def configure_logging(level: str | None, log_file: str | None, *, default: int) 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.version:
-        from claude_lsp.lsp.server import package_version
+        from claude_lsp.version import __version__
 
-        print(f"claude-lsp {package_version()}")
+        print(f"claude-lsp {__version__}")
         return 0
     if args.print_mode:
         configure_logging(args.log_level, args.log_file, default=logging.ERROR)

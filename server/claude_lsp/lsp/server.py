@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
@@ -18,6 +17,7 @@ from pygls.lsp.server import LanguageServer
 from claude_lsp.lsp.chat import ChatService
 from claude_lsp.lsp.errors import quiet_expected_errors
 from claude_lsp.lsp.protocol import ClaudeProtocol
+from claude_lsp.version import __version__
 
 if TYPE_CHECKING:
     from claude_lsp.models.client import ModelClient
@@ -25,18 +25,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def package_version() -> str:
-    try:
-        return version("claude-lsp")
-    except PackageNotFoundError:
-        return "0+unknown"
-
-
 class ClaudeLanguageServer(LanguageServer):
     def __init__(self, model_client: ModelClient | None = None) -> None:
         super().__init__(
             "claude-lsp",
-            package_version(),
+            __version__,
             protocol_cls=ClaudeProtocol,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
         )
