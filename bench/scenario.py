@@ -30,6 +30,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from common import loadavg, run_main, warn_if_busy
+
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 PROMPT = "fix the bug in calc.py"
@@ -229,20 +231,6 @@ def summarize(tool: Tool) -> dict[str, Any]:
     }
 
 
-def loadavg() -> list[float]:
-    """1/5/15-minute load averages: a busy machine makes wall-clock figures suspect."""
-    return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
-
-
-def warn_if_busy() -> list[float]:
-    load = loadavg()
-    if load[0] > 0.5 * (os.cpu_count() or 1):
-        print(
-            f"warning: load average {load[0]:.2f} on {os.cpu_count()} CPUs; figures will be noisy"
-        )
-    return load
-
-
 def fmt(value: float | None, spec: str = ".0f") -> str:
     return "-" if value is None else format(value, spec)
 
@@ -378,14 +366,5 @@ def write_json(
     print(f"raw results: {args.json}")
 
 
-def _exit_on_sigterm(signum: int, frame: object) -> None:
-    """SIGTERM unwinds like Ctrl-C, so the `finally` blocks stop every child."""
-    raise KeyboardInterrupt
-
-
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        sys.exit(130)
+    run_main(main)

@@ -17,7 +17,6 @@ import os
 import platform
 import select
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -26,6 +25,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from common import loadavg, run_main, warn_if_busy
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -106,11 +107,6 @@ class Connection:
         with contextlib.suppress(TimeoutError):
             while True:
                 self._answer_server_request(self.recv(deadline))
-
-
-def loadavg() -> list[float]:
-    """1/5/15-minute load averages: a busy machine makes wall-clock figures suspect."""
-    return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
 
 
 def _ppid(pid: int) -> int | None:
@@ -287,9 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
 
-    load_start = loadavg()
-    if load_start[0] > 0.5 * (os.cpu_count() or 1):
-        print(f"warning: load average {load_start[0]:.2f} on {os.cpu_count()} CPUs; noisy figures")
+    load_start = warn_if_busy()
     under_test = servers(args.with_jedi, args.claude_lsp)
     with tempfile.TemporaryDirectory(prefix="claude-lsp-startup-") as tmp:
         root = Path(tmp).resolve()
@@ -361,14 +355,5 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if failed or (args.strict and not met) else 0
 
 
-def _exit_on_sigterm(signum: int, frame: object) -> None:
-    """SIGTERM unwinds like Ctrl-C, so the `finally` blocks stop every child."""
-    raise KeyboardInterrupt
-
-
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        sys.exit(130)
+    run_main(main)
