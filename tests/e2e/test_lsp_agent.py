@@ -206,7 +206,7 @@ async def test_cancel_stops_the_turn_and_the_session_takes_the_next_prompt(
     ):
         session_id = await new_session(client, project)
         pending = asyncio.ensure_future(prompt(client, session_id, "first"))
-        await asyncio.to_thread(fake_api.wait_for_requests, 1)
+        await asyncio.to_thread(fake_api.wait_for_requests, 1, timeout=30)
         client.protocol.notify("claude/session/cancel", {"sessionId": session_id})
         first = await asyncio.wait_for(pending, 5)
         second = await prompt(client, session_id, "again")

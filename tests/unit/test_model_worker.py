@@ -45,7 +45,7 @@ async def test_a_dead_worker_is_replaced_and_the_call_retried(fake_api: FakeAnth
     callbacks = StreamCallbacks(on_retry=lambda _a, _m, _d, error: retries.append(str(error)))
     try:
         call = asyncio.create_task(client.stream(PARAMS, callbacks))
-        await asyncio.to_thread(fake_api.wait_for_requests, 1)
+        await asyncio.to_thread(fake_api.wait_for_requests, 1, timeout=30)
         first = client._worker
         assert first is not None
         first._process.kill()

@@ -289,7 +289,7 @@ async def test_cancel_closes_the_stream_and_the_next_prompt_works(
     fake_api.script(hang(), reply(text("fresh")))
     session = make_session(fake_api, tmp_path, [])
     running = asyncio.create_task(session.prompt(user("slow")))
-    await asyncio.to_thread(fake_api.wait_for_requests, 1)
+    await asyncio.to_thread(fake_api.wait_for_requests, 1, timeout=30)
     session.cancel()
     assert (await asyncio.wait_for(running, 2)).stop_reason == "cancelled"
     assert fake_api.message_requests()[0].disconnected.wait(5)

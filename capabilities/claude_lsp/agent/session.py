@@ -7,6 +7,7 @@ their results go back, until the model ends its turn, hits a limit, or is cancel
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import shutil
@@ -26,7 +27,7 @@ from claude_lsp.agent.events import (
     UsageUpdated,
 )
 from claude_lsp.agent.system_prompt import PromptEnvironment, build_system_prompt
-from claude_lsp.agent.tool_runner import ToolRunner, error_result
+from claude_lsp.agent.tool_runner import INTERRUPTED, ToolRunner, error_result
 from claude_lsp.git.context import git_snapshot
 from claude_lsp.host import EventSink, FileAccess, PermissionAsker
 from claude_lsp.models.client import ModelClient, ModelError, ModelResponse, StreamCallbacks
@@ -135,7 +136,7 @@ class Session:
         )
         self._asker = asker
         self._system_prompt: str | None = None
-        self._task: asyncio.Task[str] | None = None
+        self._task: asyncio.Task[Any] | None = None
         self._cancel_requested = False
 
     @property
@@ -165,9 +166,7 @@ class Session:
             raise SessionBusyError("a prompt is already running in this session")
         self._cancel_requested = False
         stats = _TurnStats()
-        runner = ToolRunner(
-            tools=self.tools, policy=self.policy, asker=self._asker, emit=self._emit, ctx=self.ctx
-        )
+        runner = self._runner()
         self._task = asyncio.create_task(self._run_turn(content, stats, runner))
         try:
             stop_reason = await self._task
@@ -178,6 +177,48 @@ class Session:
         finally:
             self._task = None
         return stats.result(stop_reason, runner.denials)
+
+    async def run_tool(self, name: str, tool_input: dict[str, Any]) -> dict[str, Any]:
+        """Run one tool for the user (the chat's `!command`), under the same policy.
+
+        It streams as a tool call like the model's own, can be cancelled the same way,
+        and its input and result join the conversation so the model sees them next turn.
+        Returns the tool_result block.
+        """
+        if self.busy:
+            raise SessionBusyError("a prompt is already running in this session")
+        self._cancel_requested = False
+        runner = self._runner()
+        call_id = f"toolu_user_{uuid.uuid4().hex[:16]}"
+        call = {"id": call_id, "name": name, "input": tool_input}
+        self._task = asyncio.create_task(runner.run_one(call))
+        try:
+            block: dict[str, Any] = await self._task
+        except asyncio.CancelledError:
+            if not self._cancel_requested:
+                raise
+            block = error_result(call_id, INTERRUPTED)
+        finally:
+            self._task = None
+        output = "\n".join(part.get("text", f"[{part.get('type')}]") for part in block["content"])
+        status = "failed" if block.get("is_error") else "succeeded"
+        self._append_user(
+            [
+                {
+                    "type": "text",
+                    "text": (
+                        f"<user-tool-run>The user ran {name} with input {json.dumps(tool_input)}; it "
+                        f"{status}:\n{output}\n</user-tool-run>"
+                    ),
+                }
+            ]
+        )
+        return block
+
+    def _runner(self) -> ToolRunner:
+        return ToolRunner(
+            tools=self.tools, policy=self.policy, asker=self._asker, emit=self._emit, ctx=self.ctx
+        )
 
     async def _run_turn(
         self, content: list[dict[str, Any]], stats: _TurnStats, runner: ToolRunner

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pygls.exceptions import JsonRpcException
+
+from claude_lsp.agent.prompt_content import PROMPT_SCHEMA
 from claude_lsp.lsp import errors
+from claude_lsp.lsp.editor_context import EDITOR_CONTEXT_SCHEMA, editor_context_block
 from claude_lsp.lsp.host import ClientPermissionAsker, EditorFiles, UpdateStream
+from claude_lsp.lsp.progress import TurnProgress, await_unless_cancelled, summary
 from claude_lsp.lsp.protocol import client_extension
 from claude_lsp.schema import schema_error
 
 if TYPE_CHECKING:
+    from claude_lsp.agent.events import SessionEvent
     from claude_lsp.agent.session import Session
     from claude_lsp.lsp.server import ClaudeLanguageServer
     from claude_lsp.models.client import ModelClient
@@ -42,11 +51,61 @@ SESSION_ID_SCHEMA: dict[str, Any] = {
     "required": ["sessionId"],
     "properties": {"sessionId": {"type": "string"}},
 }
+PROMPT_PARAMS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["sessionId", "prompt"],
+    "properties": {
+        "sessionId": {"type": "string"},
+        "prompt": PROMPT_SCHEMA,
+        "editorContext": EDITOR_CONTEXT_SCHEMA,
+        "workDoneToken": {"type": ["string", "integer"]},
+    },
+}
+TOOL_RUN_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["sessionId", "name", "input"],
+    "properties": {
+        "sessionId": {"type": "string"},
+        "name": {"type": "string"},
+        "input": {"type": "object"},
+    },
+}
 SET_MODE_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["sessionId", "modeId"],
     "properties": {"sessionId": {"type": "string"}, "modeId": {"enum": MODES}},
 }
+
+
+@contextmanager
+def _protocol_errors() -> Iterator[None]:
+    """The core's failures as the protocol's JSON-RPC errors."""
+    from claude_lsp.agent.session import SessionBusyError
+    from claude_lsp.models.client import ModelError
+    from claude_lsp.models.credentials import NoCredentialsError
+
+    try:
+        yield
+    except SessionBusyError as exc:
+        raise errors.invalid_request(str(exc)) from exc
+    except ModelError as exc:
+        raise errors.model_failure(str(exc), status=exc.status, error_type=exc.error_type) from exc
+    except NoCredentialsError as exc:
+        raise errors.no_credentials(str(exc)) from exc
+
+
+def _first_line(content: list[dict[str, Any]]) -> str:
+    """The prompt's first line of text, for the progress message."""
+    text = next(
+        (
+            b["text"]
+            for b in content
+            if b.get("type") == "text" and not b["text"].startswith("<system-reminder>")
+        ),
+        "",
+    )
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= 60 else line[:57] + "..."
 
 
 def checked(schema: dict[str, Any], params: Any) -> dict[str, Any]:
@@ -60,9 +119,22 @@ def checked(schema: dict[str, Any], params: Any) -> dict[str, Any]:
 
 
 @dataclass
+class SessionEvents:
+    """Where a hosted session's events go: its update stream and the running turn's progress."""
+
+    updates: UpdateStream
+    progress: TurnProgress | None = None
+
+    def __call__(self, event: SessionEvent) -> None:
+        self.updates(event)
+        if self.progress is not None:
+            self.progress.observe(event)
+
+
+@dataclass
 class HostedSession:
     session: Session
-    updates: UpdateStream
+    events: SessionEvents
 
 
 class ChatService:
@@ -84,6 +156,10 @@ class ChatService:
         @server.feature("claude/session/prompt")
         async def prompt(params: Any) -> dict[str, Any]:
             return await self.prompt(params)
+
+        @server.feature("claude/tool/run")
+        async def run_tool(params: Any) -> dict[str, Any]:
+            return await self.run_tool(params)
 
         @server.feature("claude/session/cancel")
         def cancel(params: Any) -> None:
@@ -137,20 +213,18 @@ class ChatService:
         )
         session_id = str(uuid.uuid4())
         extension = client_extension(self._server.client_capabilities)
-        updates = UpdateStream(
-            self._server, session_id, enabled=bool(extension.get("sessionUpdate"))
+        events = SessionEvents(
+            UpdateStream(self._server, session_id, enabled=bool(extension.get("sessionUpdate")))
         )
         session = Session(
             options,
             model_client=self._models(),
             files=EditorFiles(self._server),
-            emit=updates,
-            asker=ClientPermissionAsker(self._server, session_id)
-            if extension.get("requestPermission")
-            else None,
+            emit=events,
+            asker=ClientPermissionAsker.for_session(self._server, session_id, options.cwd),
             session_id=session_id,
         )
-        self._sessions[session_id] = HostedSession(session, updates)
+        self._sessions[session_id] = HostedSession(session, events)
         return {
             "sessionId": session.id,
             "modes": {
@@ -176,16 +250,11 @@ class ChatService:
 
     async def prompt(self, params: Any) -> dict[str, Any]:
         from claude_lsp.agent.prompt_content import PROMPT_SCHEMA, to_api_content
-        from claude_lsp.agent.session import SessionBusyError
-        from claude_lsp.models.client import ModelError
         from claude_lsp.models.credentials import Credentials, NoCredentialsError
 
         params = checked(
-            {
-                "type": "object",
-                "required": ["sessionId", "prompt"],
-                "properties": {"sessionId": {"type": "string"}, "prompt": PROMPT_SCHEMA},
-            },
+            PROMPT_PARAMS_SCHEMA
+            | {"properties": {**PROMPT_PARAMS_SCHEMA["properties"], "prompt": PROMPT_SCHEMA}},
             params,
         )
         hosted = self._hosted(params)
@@ -194,19 +263,49 @@ class ChatService:
         content = to_api_content(params["prompt"])
         if not content:
             raise errors.invalid_params("prompt: no text, image or resource content")
+        if "editorContext" in params:
+            content.insert(0, editor_context_block(self._server, params["editorContext"]))
+        session = hosted.session
+        result: dict[str, Any] | None = None
+        error: str | None = None
+        progress = await TurnProgress.start(
+            self._server, params.get("workDoneToken"), _first_line(content), session.cancel
+        )
+        hosted.events.progress = progress
         try:
-            result = await hosted.session.prompt(content)
-        except SessionBusyError as exc:
-            raise errors.invalid_request(str(exc)) from exc
-        except ModelError as exc:
-            raise errors.model_failure(
-                str(exc), status=exc.status, error_type=exc.error_type
-            ) from exc
-        except NoCredentialsError as exc:
-            raise errors.no_credentials(str(exc)) from exc
+            with _protocol_errors():
+                turn = await await_unless_cancelled(
+                    asyncio.ensure_future(session.prompt(content)), session.cancel
+                )
+            result = turn.as_json()
+            return result
+        except JsonRpcException as exc:
+            error = exc.message
+            raise
         finally:
-            hosted.updates.flush()
-        return result.as_json()
+            hosted.events.updates.flush()
+            hosted.events.progress = None
+            if progress is not None:
+                progress.end(summary(result, error))
+
+    async def run_tool(self, params: Any) -> dict[str, Any]:
+        """claude/tool/run: one tool run by the user, as the chat's `!command` does."""
+        params = checked(TOOL_RUN_SCHEMA, params)
+        hosted = self._hosted(params)
+        if params["name"] not in hosted.session.tools:
+            raise errors.invalid_params(
+                f"name: no tool {params['name']!r} in this session; available: "
+                + ", ".join(hosted.session.tools)
+            )
+        try:
+            with _protocol_errors():
+                block = await await_unless_cancelled(
+                    asyncio.ensure_future(hosted.session.run_tool(params["name"], params["input"])),
+                    hosted.session.cancel,
+                )
+        finally:
+            hosted.events.updates.flush()
+        return {"isError": bool(block.get("is_error")), "content": block["content"]}
 
     def cancel(self, params: Any) -> None:
         try:

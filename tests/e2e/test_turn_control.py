@@ -1,0 +1,198 @@
+"""Turn control over LSP: cancellation, work-done progress, editor context, tool runs."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+
+from tests.conftest import agent_env
+from tests.e2e.conftest import new_session, prompt, request, start_editor
+from tests.fakeapi import FakeAnthropic, hang, reply, text, tool_use
+
+
+def prompt_params(session_id: str, words: str, **extra: Any) -> dict[str, Any]:
+    return {"sessionId": session_id, "prompt": [{"type": "text", "text": words}], **extra}
+
+
+async def test_cancel_request_on_the_prompt_answers_cancelled(
+    fake_api: FakeAnthropic, project: Path, tmp_path: Path
+) -> None:
+    fake_api.script(hang(), reply(text("next one")))
+    async with start_editor(agent_env(fake_api, tmp_path), project, sessionUpdate=True) as (
+        client,
+        _,
+    ):
+        session_id = await new_session(client, project)
+        pending = asyncio.ensure_future(
+            client.protocol.send_request_async(
+                "claude/session/prompt", prompt_params(session_id, "slow"), msg_id="prompt-1"
+            )
+        )
+        await asyncio.to_thread(fake_api.wait_for_requests, 1, timeout=30)
+        client.cancel_request(types.CancelParams(id="prompt-1"))
+        first = await asyncio.wait_for(pending, 5)
+        second = await prompt(client, session_id, "again")
+    assert first["stopReason"] == "cancelled"
+    assert fake_api.message_requests()[0].disconnected.wait(5)
+    assert second["result"] == "next one"
+
+
+async def test_each_turn_reports_work_done_progress(
+    fake_api: FakeAnthropic, project: Path, tmp_path: Path
+) -> None:
+    fake_api.script(
+        reply(tool_use("Read", {"file_path": str(project / "calc.py")})),
+        reply(tool_use("LS", {"path": str(project)})),
+        reply(text("looked")),
+    )
+    async with start_editor(agent_env(fake_api, tmp_path), project) as (client, _):
+        session_id = await new_session(client, project)
+        await prompt(client, session_id, "look around\nsecond line")
+        ((token, reports),) = client.progress_reports.items()
+    assert [r.kind for r in reports] == ["begin", "report", "report", "end"]
+    assert reports[0].title == "Claude" and reports[0].cancellable is True
+    assert reports[0].message == "look around"
+    assert reports[1].message == f"Read {project / 'calc.py'}"
+    assert reports[2].message == f"LS {project}"
+    assert reports[3].message.startswith("Done (3 turns")
+
+
+async def test_a_client_token_is_used_and_cancelling_it_cancels_the_turn(
+    fake_api: FakeAnthropic, project: Path, tmp_path: Path
+) -> None:
+    fake_api.script(hang(), reply(text("fine")))
+    async with start_editor(agent_env(fake_api, tmp_path), project) as (client, _):
+        session_id = await new_session(client, project)
+        client.progress_reports["my-token"] = []  # the client's own token, known to it
+        pending = asyncio.ensure_future(
+            request(
+                client,
+                "claude/session/prompt",
+                prompt_params(session_id, "slow", workDoneToken="my-token"),
+            )
+        )
+        await asyncio.to_thread(fake_api.wait_for_requests, 1, timeout=30)
+        client.window_work_done_progress_cancel(
+            types.WorkDoneProgressCancelParams(token="my-token")
+        )
+        result = await asyncio.wait_for(pending, 5)
+        kinds = [r.kind for r in client.progress_reports["my-token"]]
+    assert result["stopReason"] == "cancelled"
+    assert kinds == ["begin", "end"]
+    assert client.progress_reports["my-token"][-1].message == "Cancelled"
+
+
+async def test_editor_context_reaches_the_model(
+    fake_api: FakeAnthropic, project: Path, tmp_path: Path
+) -> None:
+    source = "x = 'é'\ndef add(a, b):\n    return a - b  # 😀 bug\n"
+    uri = (project / "calc.py").as_uri()
+    fake_api.script(reply(text("I see it")))
+    async with start_editor(agent_env(fake_api, tmp_path), project, sessionUpdate=True) as (
+        client,
+        _,
+    ):
+        client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(
+                    uri=uri, language_id="python", version=4, text=source
+                )
+            )
+        )
+        session_id = await new_session(client, project)
+        selection = {"start": {"line": 2, "character": 4}, "end": {"line": 2, "character": 16}}
+        await request(
+            client,
+            "claude/session/prompt",
+            prompt_params(
+                session_id,
+                "what is wrong here?",
+                editorContext={"textDocument": {"uri": uri, "version": 4}, "ranges": [selection]},
+            ),
+        )
+    sent = fake_api.message_requests()[0].body["messages"][0]["content"]
+    assert str(project / "calc.py") in sent[0]["text"]
+    assert "Selected lines 3-3:\n```\nreturn a - b\n```" in sent[0]["text"]
+    assert sent[1]["text"] == "what is wrong here?"
+
+
+async def test_tool_run_streams_returns_and_is_remembered(
+    fake_api: FakeAnthropic, project: Path, tmp_path: Path
+) -> None:
+    fake_api.script(reply(text("I saw your ls")))
+    async with start_editor(agent_env(fake_api, tmp_path), project, sessionUpdate=True) as (
+        client,
+        recorder,
+    ):
+        session_id = await new_session(client, project, modeId="bypassPermissions")
+        ran = await request(
+            client,
+            "claude/tool/run",
+            {"sessionId": session_id, "name": "Bash", "input": {"command": "ls"}},
+        )
+        await prompt(client, session_id, "what did I just see?")
+        with_bad_input = await request(
+            client,
+            "claude/tool/run",
+            {"sessionId": session_id, "name": "Read", "input": {"path": "nope"}},
+        )
+        try:
+            await request(
+                client, "claude/tool/run", {"sessionId": session_id, "name": "Nope", "input": {}}
+            )
+            raise AssertionError("unknown tool accepted")
+        except JsonRpcException as exc:
+            assert exc.code == -32602 and "Nope" in exc.message
+    assert ran["isError"] is False and "calc.py" in ran["content"][0]["text"]
+    (call, *_) = recorder.of_kind("tool_call")
+    assert call["_meta"]["claude"]["toolName"] == "Bash" and call["kind"] == "execute"
+    sent = fake_api.message_requests()[0].body["messages"][0]["content"]
+    assert sent[0]["text"].startswith("<user-tool-run>The user ran Bash")
+    assert "calc.py" in sent[0]["text"] and sent[1]["text"] == "what did I just see?"
+    assert with_bad_input["isError"] is True
+    assert "InputValidationError" in with_bad_input["content"][0]["text"]
+
+
+async def test_tool_run_obeys_the_permission_policy(
+    fake_api: FakeAnthropic, project: Path, tmp_path: Path
+) -> None:
+    async with start_editor(agent_env(fake_api, tmp_path), project) as (client, _):
+        session_id = await new_session(client, project)
+        denied = await request(
+            client,
+            "claude/tool/run",
+            {
+                "sessionId": session_id,
+                "name": "Bash",
+                "input": {"command": f"touch {project / 'marker'}"},
+            },
+        )
+    assert denied["isError"] is True and "denied" in denied["content"][0]["text"]
+    assert not (project / "marker").exists()
+
+
+async def test_two_sessions_stream_at_once_and_the_server_keeps_answering(
+    fake_api: FakeAnthropic, project: Path, tmp_path: Path
+) -> None:
+    fake_api.script(hang(3, then=reply(text("slow answer"))), reply(text("quick answer")))
+    async with start_editor(agent_env(fake_api, tmp_path), project, sessionUpdate=True) as (
+        client,
+        _,
+    ):
+        slow_session = await new_session(client, project)
+        quick_session = await new_session(client, project)
+        slow = asyncio.ensure_future(prompt(client, slow_session, "slow"))
+        await asyncio.to_thread(fake_api.wait_for_requests, 1, timeout=30)
+        quick = await prompt(client, quick_session, "quick")
+        assert not slow.done()
+        try:
+            await prompt(client, slow_session, "while busy")
+            raise AssertionError("a busy session took a second prompt")
+        except JsonRpcException as exc:
+            assert exc.code == -32600 and "already running" in exc.message
+        assert (await asyncio.wait_for(slow, 10))["result"] == "slow answer"
+    assert quick["result"] == "quick answer"
