@@ -6,8 +6,10 @@ it into wire bytes (see ``sse.py``).
 
 from __future__ import annotations
 
+import re
 import secrets
 import string
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -49,7 +51,44 @@ class RedactedThinking:
     data: str
 
 
-Block = Text | ToolUse | Thinking | RedactedThinking
+@dataclass(frozen=True)
+class TimedText:
+    """A text block streamed as ``count`` deltas, each carrying the moment the fake wrote it.
+
+    Delta ``i`` reads ``[i@NS]`` + ``filler``, NS being ``time.time_ns()`` taken as that SSE
+    event is encoded, just before it goes on the wire (wall clock, so a client in another
+    process on the same machine can subtract it from its own ``time.time_ns()``). Latency
+    benches use it: whatever batching a client does, ``parse_stamps`` on the text it got
+    back recovers every delta's send time. Without streaming, the whole text is stamped at
+    once.
+    """
+
+    count: int
+    filler: str = ""
+
+
+class SendTime:
+    """Placeholder for a TimedText delta's text; rendered by ``encode_event`` at send time."""
+
+    __slots__ = ("filler", "index")
+
+    def __init__(self, index: int, filler: str) -> None:
+        self.index = index
+        self.filler = filler
+
+    def render(self) -> str:
+        return f"[{self.index}@{time.time_ns()}]{self.filler}"
+
+
+STAMP = re.compile(r"\[(\d+)@(\d+)\]")
+
+
+def parse_stamps(value: str) -> list[tuple[int, int]]:
+    """``(delta index, send time in ns)`` of each TimedText delta found in ``value``."""
+    return [(int(i), int(ns)) for i, ns in STAMP.findall(value)]
+
+
+Block = Text | ToolUse | Thinking | RedactedThinking | TimedText
 
 
 def text(value: str) -> Text:
@@ -62,6 +101,13 @@ def tool_use(name: str, input: Mapping[str, Any], *, id: str | None = None) -> T
 
 def thinking(value: str, *, signature: str | None = None) -> Thinking:
     return Thinking(value, signature if signature is not None else "Sig" + new_id("") + "==")
+
+
+def timed_text(count: int, *, filler: str = "") -> TimedText:
+    """``count`` deltas of ``[i@send_time_ns]filler``; see TimedText."""
+    if count < 1:
+        raise ValueError("timed_text needs at least one delta")
+    return TimedText(count, filler)
 
 
 def redacted_thinking(data: str = "RWNyeXB0ZWQgdGhpbmtpbmc=") -> RedactedThinking:

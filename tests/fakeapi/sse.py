@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .responses import Block, RedactedThinking, Reply, Text, Thinking, ToolUse
+from .responses import Block, RedactedThinking, Reply, SendTime, Text, Thinking, TimedText, ToolUse
 
 Event = tuple[str, dict[str, Any]]
 
@@ -37,8 +37,16 @@ def split(value: str, sizes: tuple[int, ...]) -> list[str]:
     return pieces
 
 
+def _render(value: object) -> str:
+    """json.dumps hook: a SendTime placeholder becomes its text as the event is encoded."""
+    if isinstance(value, SendTime):
+        return value.render()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
 def encode_event(name: str, data: dict[str, Any]) -> bytes:
-    return f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
+    payload = json.dumps(data, separators=(",", ":"), default=_render)
+    return f"event: {name}\ndata: {payload}\n\n".encode()
 
 
 def estimate_tokens(value: object) -> int:
@@ -51,6 +59,9 @@ def block_json(block: Block) -> dict[str, Any]:
     """A complete content block as in a non-streaming response."""
     if isinstance(block, Text):
         return {"type": "text", "text": block.text}
+    if isinstance(block, TimedText):
+        text = "".join(SendTime(i, block.filler).render() for i in range(block.count))
+        return {"type": "text", "text": text}
     if isinstance(block, ToolUse):
         return {"type": "tool_use", "id": block.id, "name": block.name, "input": dict(block.input)}
     if isinstance(block, Thinking):
@@ -101,6 +112,12 @@ def _block_events(index: int, block: Block) -> list[Event]:
     if isinstance(block, Text):
         start: dict[str, Any] = {"type": "text", "text": ""}
         deltas = [delta({"type": "text_delta", "text": p}) for p in split(block.text, TEXT_PIECES)]
+    elif isinstance(block, TimedText):
+        start = {"type": "text", "text": ""}
+        deltas = [
+            delta({"type": "text_delta", "text": SendTime(i, block.filler)})
+            for i in range(block.count)
+        ]
     elif isinstance(block, ToolUse):
         start = {"type": "tool_use", "id": block.id, "name": block.name, "input": {}}
         raw = json.dumps(dict(block.input))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import http.client
+import itertools
 import json
 import socket
 import subprocess
@@ -27,9 +28,11 @@ from tests.fakeapi import (
     fix_calc,
     hang,
     http_error,
+    parse_stamps,
     reply,
     text,
     thinking,
+    timed_text,
     tool_use,
 )
 
@@ -245,6 +248,39 @@ async def test_chunk_delay_makes_streaming_observable() -> None:
             async for _ in stream.text_stream:
                 times.append(time.monotonic())
     assert len(times) >= 4 and times[-1] - times[0] >= 0.05
+
+
+async def test_timed_text_stamps_each_delta_as_it_is_sent() -> None:
+    with FakeAnthropic(chunk_delay=0.01) as slow:
+        slow.script(reply(timed_text(12, filler=" word")))
+        received: list[tuple[int, str]] = []
+        async with (
+            anthropic.AsyncAnthropic(base_url=slow.base_url, api_key="t") as c,
+            c.messages.stream(model=MODEL, max_tokens=10, messages=HELLO) as stream,
+        ):
+            async for piece in stream.text_stream:
+                received.append((time.time_ns(), piece))
+            final = await stream.get_final_message()
+    assert len(received) == 12
+    stamps = [parse_stamps(piece) for _, piece in received]
+    assert all(len(s) == 1 for s in stamps)
+    assert [s[0][0] for s in stamps] == list(range(12))
+    sent = [s[0][1] for s in stamps]
+    # stamped one by one as written (10 ms apart), each before the client saw it
+    assert all(b - a >= 5_000_000 for a, b in itertools.pairwise(sent))
+    assert all(got >= ns for (got, _), ns in zip(received, sent, strict=True))
+    assert all(piece.endswith("] word") for _, piece in received)
+    assert final.content[0].type == "text"
+    assert parse_stamps(final.content[0].text) == [s[0] for s in stamps]  # batched text too
+
+    with FakeAnthropic() as server:
+        server.script(reply(timed_text(3)))
+        async with anthropic.AsyncAnthropic(base_url=server.base_url, api_key="t") as c:
+            message = await c.messages.create(model=MODEL, max_tokens=10, messages=HELLO)
+    assert message.content[0].type == "text"
+    assert [i for i, _ in parse_stamps(message.content[0].text)] == [0, 1, 2]
+    with pytest.raises(ValueError):
+        timed_text(0)
 
 
 # --- recording --------------------------------------------------------------------------
