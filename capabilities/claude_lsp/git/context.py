@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,6 +40,8 @@ def git_snapshot(cwd: Path) -> GitSnapshot | None:
 
     Blocking (pygit2 walks the work tree): call it from a worker thread.
     """
+    if not _may_be_in_a_repository(cwd):
+        return None  # pygit2 costs ~10 MiB and ~90 ms to load: not for plain folders
     import pygit2
 
     try:
@@ -59,6 +62,13 @@ def git_snapshot(cwd: Path) -> GitSnapshot | None:
         status_omitted=max(0, len(status) - MAX_STATUS_LINES),
         recent_commits=tuple(_recent_commits(repo)),
     )
+
+
+def _may_be_in_a_repository(cwd: Path) -> bool:
+    """A cheap look for `.git` in `cwd` or above (or GIT_DIR set) before loading pygit2."""
+    if os.environ.get("GIT_DIR"):
+        return True
+    return any((folder / ".git").exists() for folder in (cwd, *cwd.parents))
 
 
 def _branch(repo: pygit2.Repository) -> str:
