@@ -24,6 +24,7 @@ from pytest_lsp import (
 from pytest_lsp.client import register_lsp_features
 
 from claude_lsp.lsp.protocol import ClaudeMessagesProtocol
+from tests.e2e.helix import helix_capabilities
 
 SERVER = [sys.executable, "-m", "claude_lsp"]
 EDITORS = ["visual-studio-code", "neovim", "emacs"]
@@ -70,7 +71,7 @@ async def start_editor(
     assert isinstance(client, LanguageClient)
     recorder = Recorder()
     _install_handlers(client, recorder)
-    capabilities = client_capabilities(editor)
+    capabilities = helix_capabilities() if editor == "helix" else client_capabilities(editor)
     if claude:
         capabilities.experimental = {"claude": {"protocolVersion": 1, **claude}}
     client.init_result = await client.initialize_session(

@@ -11,6 +11,7 @@ from pygls.exceptions import JsonRpcException
 
 from tests.conftest import agent_env
 from tests.e2e.conftest import EDITORS, new_session, prompt, request, start_editor
+from tests.e2e.editor_buffers import EditorBuffers
 from tests.fakeapi import FakeAnthropic, hang, http_error, reply, text, tool_use
 
 
@@ -90,13 +91,8 @@ async def test_reads_see_unsaved_buffers_and_edits_go_through_the_editor(
         client,
         recorder,
     ):
-        client.text_document_did_open(
-            types.DidOpenTextDocumentParams(
-                text_document=types.TextDocumentItem(
-                    uri=calc.as_uri(), language_id="python", version=7, text=unsaved
-                )
-            )
-        )
+        buffers = EditorBuffers(client, recorder, "utf-16")
+        buffers.open(calc, unsaved, version=7)
         session_id = await new_session(client, project, modeId="acceptEdits")
         result = await prompt(client, session_id, "fix it")
 
@@ -107,7 +103,17 @@ async def test_reads_see_unsaved_buffers_and_edits_go_through_the_editor(
     assert edit.label.startswith("Claude: ")
     (change,) = edit.edit.document_changes
     assert change.text_document.version == 7
-    assert change.edits[0].new_text == "def add(a, b):\n    return a + b  # unsaved\n"
+    assert list(change.edits) == [
+        types.TextEdit(
+            range=types.Range(
+                start=types.Position(line=1, character=13), end=types.Position(line=1, character=14)
+            ),
+            new_text="+",
+        )
+    ]
+    assert buffers.texts[calc.as_uri()] == "def add(a, b):\n    return a + b  # unsaved\n"
+    edit_result = fake_api.message_requests()[2].body["messages"][-1]["content"][0]
+    assert not edit_result.get("is_error")
     # nothing was written behind the editor's back
     assert calc.read_text() == "def add(a, b):\n    return a - b\n"
 
@@ -174,14 +180,16 @@ async def test_permission_question_goes_to_the_client(
         assert "denied" in bash_result["content"][0]["text"]
 
 
-async def test_without_a_way_to_ask_writes_are_denied_with_a_clear_result(
+async def test_an_unanswered_approval_times_out_and_the_write_is_denied(
     fake_api: FakeAnthropic, project: Path, tmp_path: Path
 ) -> None:
+    """No requestPermission, no showMessageRequest handler: the approval queue times out."""
     fake_api.script(
         reply(tool_use("Write", {"file_path": str(project / "new.txt"), "content": "x"})),
         reply(text("I could not write.")),
     )
-    async with start_editor(agent_env(fake_api, tmp_path), project, sessionUpdate=True) as (
+    env = agent_env(fake_api, tmp_path, CLAUDE_LSP_APPROVAL_TIMEOUT="0.2")
+    async with start_editor(env, project, sessionUpdate=True) as (
         client,
         recorder,
     ):
@@ -190,7 +198,8 @@ async def test_without_a_way_to_ask_writes_are_denied_with_a_clear_result(
 
     assert not (project / "new.txt").exists()
     denied = fake_api.message_requests()[1].body["messages"][-1]["content"][0]
-    assert denied["is_error"] is True and "Permission to use Write" in denied["content"][0]["text"]
+    assert denied["is_error"] is True
+    assert "nobody answered the permission question in time" in denied["content"][0]["text"]
     assert result["permissionDenials"][0]["tool_name"] == "Write"
     failed = [u for u in recorder.of_kind("tool_call_update") if u["status"] == "failed"]
     assert len(failed) == 1

@@ -52,7 +52,7 @@ async def test_each_turn_reports_work_done_progress(
     async with start_editor(agent_env(fake_api, tmp_path), project) as (client, _):
         session_id = await new_session(client, project)
         await prompt(client, session_id, "look around\nsecond line")
-        ((token, reports),) = client.progress_reports.items()
+        ((_token, reports),) = client.progress_reports.items()
     assert [r.kind for r in reports] == ["begin", "report", "report", "end"]
     assert reports[0].title == "Claude" and reports[0].cancellable is True
     assert reports[0].message == "look around"
@@ -160,7 +160,8 @@ async def test_tool_run_streams_returns_and_is_remembered(
 async def test_tool_run_obeys_the_permission_policy(
     fake_api: FakeAnthropic, project: Path, tmp_path: Path
 ) -> None:
-    async with start_editor(agent_env(fake_api, tmp_path), project) as (client, _):
+    env = agent_env(fake_api, tmp_path, CLAUDE_LSP_APPROVAL_TIMEOUT="0.2")
+    async with start_editor(env, project) as (client, _):
         session_id = await new_session(client, project)
         denied = await request(
             client,

@@ -202,16 +202,9 @@ class Session:
             self._task = None
         output = "\n".join(part.get("text", f"[{part.get('type')}]") for part in block["content"])
         status = "failed" if block.get("is_error") else "succeeded"
+        record = f"The user ran {name} with input {json.dumps(tool_input)}; it {status}:"
         self._append_user(
-            [
-                {
-                    "type": "text",
-                    "text": (
-                        f"<user-tool-run>The user ran {name} with input {json.dumps(tool_input)}; it "
-                        f"{status}:\n{output}\n</user-tool-run>"
-                    ),
-                }
-            ]
+            [{"type": "text", "text": f"<user-tool-run>{record}\n{output}\n</user-tool-run>"}]
         )
         return block
 

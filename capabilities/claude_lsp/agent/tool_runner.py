@@ -165,6 +165,11 @@ class ToolRunner:
             self.policy.allow_always(tool)
         if answer in (PermissionAnswer.ALLOW_ONCE, PermissionAnswer.ALLOW_ALWAYS):
             return None
+        if answer is PermissionAnswer.TIMED_OUT:
+            return (
+                f"Permission to use {tool.name} was denied: nobody answered the permission "
+                "question in time, so it did not run. Ask the user before trying it again."
+            )
         return (
             f"The user denied permission to use {tool.name}. Do not retry it unchanged; "
             "ask the user how to proceed if you need it."

@@ -50,6 +50,8 @@ class PermissionAnswer(StrEnum):
     ALLOW_ONCE = "allow_once"
     ALLOW_ALWAYS = "allow_always"
     REJECT_ONCE = "reject_once"
+    # Nobody answered in time (the approval queue's timeout): a denial, told apart.
+    TIMED_OUT = "timed_out"
 
 
 @dataclass(frozen=True)

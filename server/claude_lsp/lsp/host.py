@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,79 +19,193 @@ from pygls.uris import from_fs_path
 
 from claude_lsp.agent.events import AgentText, AgentThought, SessionEvent, to_session_update
 from claude_lsp.host import DiskFiles, WriteOutcome
+from claude_lsp.lsp.editor_edits import (
+    EditSupport,
+    document_edit,
+    new_file_edit,
+    same_text,
+    text_edits,
+)
 from claude_lsp.policy.permissions import PermissionAnswer, PermissionQuestion
 
 if TYPE_CHECKING:
     from pygls.lsp.server import LanguageServer
+    from pygls.workspace import TextDocument
 
 log = logging.getLogger(__name__)
 
 TEXT_BATCH_SECONDS = 0.04
+CONFIRM_SECONDS = 2.0
+CONFIRM_POLL_SECONDS = 0.01
+STALE = "the document changed in the editor since it was read; read it again"
+UNCONFIRMED = "the editor did not confirm the change"
 SESSION_UPDATE = "claude/session/update"
 REQUEST_PERMISSION = "claude/session/requestPermission"
 
 
 class EditorFiles(DiskFiles):
-    """Files as the editor sees them."""
+    """Files as the editor sees them: open buffers win over disk.
 
-    def __init__(self, server: LanguageServer) -> None:
+    An open document is only ever changed by the editor (`workspace/applyEdit` with
+    minimal edits), so the change lands in its undo history and nothing is written
+    behind its back; an edit counts as made only once a `didChange` shows it. `review`
+    asks clients that support change annotations to have the user confirm each hunk;
+    the session layer sets it.
+    """
+
+    def __init__(
+        self,
+        server: LanguageServer,
+        *,
+        review: bool = False,
+        confirm_seconds: float = CONFIRM_SECONDS,
+    ) -> None:
         self._server = server
+        self.review = review
+        self.confirm_seconds = confirm_seconds
 
-    def _open_document(self, path: Path) -> Any:
-        uri = from_fs_path(str(path))
-        if uri is None:
-            return None
-        return self._server.workspace.text_documents.get(uri)
+    def _document(self, uri: str | None) -> TextDocument | None:
+        return None if uri is None else self._server.workspace.text_documents.get(uri)
 
     def open_buffer_text(self, path: Path) -> str | None:
-        document = self._open_document(path)
+        document = self._document(from_fs_path(str(path)))
         return None if document is None else str(document.source)
 
     async def write_text(
         self, path: Path, text: str, *, old_text: str | None, title: str
     ) -> WriteOutcome:
-        document = self._open_document(path)
+        uri = from_fs_path(str(path))
+        document = self._document(uri)
+        support = EditSupport.of(self._server.client_capabilities)
+        label = f"Claude: {title}"
         if document is None:
-            return await super().write_text(path, text, old_text=old_text, title=title)
-        lines = document.lines
-        end = types.Position(line=len(lines), character=0)
-        edit = types.WorkspaceEdit(
-            document_changes=[
-                types.TextDocumentEdit(
-                    text_document=types.OptionalVersionedTextDocumentIdentifier(
-                        uri=document.uri, version=document.version
-                    ),
-                    edits=[
-                        types.TextEdit(
-                            range=types.Range(start=types.Position(line=0, character=0), end=end),
-                            new_text=text,
-                        )
-                    ],
-                )
-            ]
-        )
-        result = await self._server.workspace_apply_edit_async(
-            types.ApplyWorkspaceEditParams(edit=edit, label=f"Claude: {title}")
-        )
+            if uri is None or path.exists():
+                return await super().write_text(path, text, old_text=old_text, title=title)
+            edit = new_file_edit(uri, text, support, label=label, review=self.review)
+            if edit is None:
+                return await super().write_text(path, text, old_text=old_text, title=title)
+            outcome = await self._apply(edit, label)
+            if not outcome.applied:
+                return outcome
+            return await self._confirmed(lambda: self._created(uri, path, text))
+
+        version, current = document.version, document.source
+        if current != (old_text or ""):
+            return WriteOutcome(applied=False, reason=STALE)
+        edits = text_edits(current, text, document.position_codec.encoding)
+        if not edits:
+            return WriteOutcome(applied=True)
+        if not support.apply_edit:
+            return WriteOutcome(applied=False, reason="the editor does not accept edits")
+        edit = document_edit(document.uri, version, edits, support, label=label, review=self.review)
+        now = self._document(document.uri)
+        if now is None or now.version != version or now.source != current:
+            return WriteOutcome(applied=False, reason=STALE)
+        outcome = await self._apply(edit, label)
+        if not outcome.applied:
+            return outcome
+        return await self._confirmed(lambda: self._changed(document.uri, version, text))
+
+    async def _apply(self, edit: types.WorkspaceEdit, label: str) -> WriteOutcome:
+        try:
+            result = await self._server.workspace_apply_edit_async(
+                types.ApplyWorkspaceEditParams(edit=edit, label=label)
+            )
+        except Exception as exc:  # an error answer or a broken client: not applied
+            log.warning("workspace/applyEdit failed: %s", exc)
+            return WriteOutcome(applied=False, reason=f"the editor could not apply it ({exc})")
         if not result.applied:
-            reason = result.failure_reason or "the editor rejected the edit"
-            return WriteOutcome(applied=False, reason=reason)
+            return WriteOutcome(
+                applied=False, reason=result.failure_reason or "the editor rejected the edit"
+            )
         return WriteOutcome(applied=True)
+
+    async def _confirmed(self, seen: Callable[[], bool]) -> WriteOutcome:
+        """Wait (bounded) until the editor's notifications show the change.
+
+        `applied: true` alone is not proof: a client may answer before (or without)
+        changing the buffer, and the agent must not go on believing a change that is
+        not there. pygls updates the workspace before handlers run, so polling it sees
+        a `didChange` as soon as it is read.
+        """
+        deadline = asyncio.get_running_loop().time() + self.confirm_seconds
+        while not seen():
+            if asyncio.get_running_loop().time() >= deadline:
+                return WriteOutcome(applied=False, reason=UNCONFIRMED)
+            await asyncio.sleep(CONFIRM_POLL_SECONDS)
+        return WriteOutcome(applied=True)
+
+    def _changed(self, uri: str, version: int | None, text: str) -> bool:
+        document = self._document(uri)
+        if document is None or not same_text(document.source, text):
+            return False
+        return version is None or (document.version is not None and document.version > version)
+
+    def _created(self, uri: str, path: Path, text: str) -> bool:
+        """The new file shows as an open buffer or, for clients that save, on disk."""
+        document = self._document(uri)
+        if document is not None:
+            return same_text(document.source, text)
+        try:
+            return same_text(path.read_bytes().decode("utf-8"), text)
+        except (OSError, UnicodeDecodeError):
+            return False
 
 
 class ClientPermissionAsker:
-    """Asks through `claude/session/requestPermission` (ACP's request shape)."""
+    """Asks the user through the client, by the best means it has (PROTOCOL.md's chain).
 
-    def __init__(self, server: LanguageServer, session_id: str) -> None:
+    `claude/session/requestPermission` (ACP's request shape, with the diff or command)
+    when the client opted in; otherwise `approvals.Approvals`: window/showMessageRequest,
+    then the approval queue.
+    """
+
+    def __init__(self, server: LanguageServer, session_id: str, cwd: Path | None = None) -> None:
+        from claude_lsp.lsp.protocol import client_extension
+
         self._server = server
         self._session_id = session_id
+        self._cwd = cwd if cwd is not None else Path.cwd()
+        extension = client_extension(server.client_capabilities)
+        self._opted_in = bool(extension.get("requestPermission"))
+
+    @classmethod
+    def for_session(
+        cls, server: LanguageServer, session_id: str, cwd: Path
+    ) -> ClientPermissionAsker | None:
+        """The asker for a new session, or None when no one could answer.
+
+        None gives the core's immediate, explained denial: better than a question a
+        client with no dialogs, diagnostics or commands (print mode) never shows.
+        """
+        from claude_lsp.lsp.approvals import approvals_of
+
+        asker = cls(server, session_id, cwd)
+        if asker._opted_in:
+            return asker
+        approvals = approvals_of(server)
+        return asker if approvals is not None and approvals.can_ask() else None
 
     async def ask(self, question: PermissionQuestion) -> PermissionAnswer:
+        if self._opted_in:
+            return await self._request_permission(question)
+        from claude_lsp.lsp.approvals import approvals_of
+
+        approvals = approvals_of(self._server)
+        if approvals is None:
+            return PermissionAnswer.REJECT_ONCE
+        return await approvals.ask(question, session_id=self._session_id, cwd=self._cwd)
+
+    async def _request_permission(self, question: PermissionQuestion) -> PermissionAnswer:
+        from claude_lsp.lsp.approvals import client_reply
+        from claude_lsp.lsp.questions import tool_call_content
+
         tool_call: dict[str, Any] = {
             "toolCallId": question.tool_call_id,
             "title": question.title,
             "kind": question.kind,
             "rawInput": question.tool_input,
+            "content": tool_call_content(self._server, question, self._cwd),
         }
         options = [
             {"optionId": PermissionAnswer.ALLOW_ONCE.value, "name": "Allow", "kind": "allow_once"},
@@ -102,9 +217,11 @@ class ClientPermissionAsker:
             {"optionId": PermissionAnswer.REJECT_ONCE.value, "name": "Deny", "kind": "reject_once"},
         ]
         try:
-            response = await self._server.protocol.send_request_async(
-                REQUEST_PERMISSION,
-                {"sessionId": self._session_id, "toolCall": tool_call, "options": options},
+            response = await client_reply(
+                self._server.protocol.send_request_async(
+                    REQUEST_PERMISSION,
+                    {"sessionId": self._session_id, "toolCall": tool_call, "options": options},
+                )
             )
         except Exception as exc:  # an error answer or a broken client: deny, don't crash
             log.warning("permission request failed: %s", exc)
@@ -113,6 +230,7 @@ class ClientPermissionAsker:
 
 
 def _answer(response: Any) -> PermissionAnswer:
+    """The chosen option; anything else (cancelled, unknown option) denies."""
     outcome = getattr(response, "result", response)
     if isinstance(outcome, dict):
         outcome = outcome.get("outcome")
@@ -127,10 +245,12 @@ def _answer(response: Any) -> PermissionAnswer:
 class UpdateStream:
     """Sends a session's events as notifications, coalescing text deltas.
 
-    Text and thought chunks are held for up to TEXT_BATCH_SECONDS so a fast stream
-    does not become thousands of tiny messages; any other event flushes first, so the
-    order the client sees is the order things happened. Clients that did not opt in
-    (`experimental.claude.sessionUpdate`) get nothing.
+    A throttle with a leading edge: a text or thought chunk goes out at once when none
+    went out in the last TEXT_BATCH_SECONDS; chunks arriving sooner are held and sent
+    together when that interval ends. A model streaming slowly is never delayed, and a
+    fast stream does not become thousands of tiny messages. Any other event flushes
+    first, so the client sees things in the order they happened. Clients that did not
+    opt in (`experimental.claude.sessionUpdate`) get nothing.
     """
 
     def __init__(self, server: LanguageServer, session_id: str, *, enabled: bool) -> None:
@@ -139,6 +259,7 @@ class UpdateStream:
         self._enabled = enabled
         self._pending: list[AgentText | AgentThought] = []
         self._timer: asyncio.TimerHandle | None = None
+        self._last_text_sent = float("-inf")
 
     def __call__(self, event: SessionEvent) -> None:
         if not self._enabled:
@@ -148,7 +269,12 @@ class UpdateStream:
                 self.flush()
             self._pending.append(event)
             if self._timer is None:
-                self._timer = asyncio.get_running_loop().call_later(TEXT_BATCH_SECONDS, self.flush)
+                loop = asyncio.get_running_loop()
+                wait = self._last_text_sent + TEXT_BATCH_SECONDS - loop.time()
+                if wait <= 0:
+                    self.flush()
+                else:
+                    self._timer = loop.call_later(wait, self.flush)
             return
         self.flush()
         self._send(event)
@@ -162,6 +288,7 @@ class UpdateStream:
         first = self._pending[0]
         text = "".join(event.text for event in self._pending)
         self._pending.clear()
+        self._last_text_sent = asyncio.get_running_loop().time()
         self._send(AgentText(text) if isinstance(first, AgentText) else AgentThought(text))
 
     def _send(self, event: SessionEvent) -> None:

@@ -14,6 +14,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 
+from claude_lsp.lsp.approvals import register_approvals
 from claude_lsp.lsp.chat import ChatService
 from claude_lsp.lsp.errors import quiet_expected_errors
 from claude_lsp.lsp.protocol import ClaudeProtocol
@@ -65,6 +66,7 @@ def create_server(model_client: ModelClient | None = None) -> ClaudeLanguageServ
     quiet_expected_errors()
     server = ClaudeLanguageServer(model_client)
     server.chat.register()
+    register_approvals(server)
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: ClaudeLanguageServer, params: None) -> None:

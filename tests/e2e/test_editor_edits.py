@@ -1,0 +1,249 @@
+"""Agent edits to open documents, end to end, as VS Code, Neovim and Emacs would see them.
+
+The shared harness only records `workspace/applyEdit` and answers it. `EditorBuffers`
+adds what a real editor does next: it applies the edit to its buffer and reports it with
+`textDocument/didChange`, which the server waits for before it tells the model the
+change was made. Positions are decoded here independently of the server's code.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lsprotocol import types
+
+from tests.conftest import agent_env
+from tests.e2e.conftest import EDITORS, new_session, prompt, start_editor
+from tests.e2e.editor_buffers import EditorBuffers
+from tests.fakeapi import FakeAnthropic, reply, text, tool_use
+
+ENCODING = {"visual-studio-code": "utf-16", "neovim": "utf-8", "emacs": "utf-32"}
+
+
+def edit_result(fake_api: FakeAnthropic) -> dict[str, Any]:
+    """The tool_result the model received for the turn's last tool call."""
+    result = fake_api.message_requests()[-1].body["messages"][-1]["content"][0]
+    assert result["type"] == "tool_result"
+    return dict(result)
+
+
+def result_text(result: dict[str, Any]) -> str:
+    return str(result["content"][0]["text"])
+
+
+def text_edit(start: tuple[int, int], end: tuple[int, int], new_text: str) -> types.TextEdit:
+    return types.TextEdit(
+        range=types.Range(
+            start=types.Position(line=start[0], character=start[1]),
+            end=types.Position(line=end[0], character=end[1]),
+        ),
+        new_text=new_text,
+    )
+
+
+def sent_edits(
+    editor: str, params: types.ApplyWorkspaceEditParams, uri: str, version: int
+) -> list[Any]:
+    """The edits of one document, checking the shape each editor can take."""
+    edit = params.edit
+    if editor == "neovim":  # no documentChanges support: plain, unversioned changes
+        assert edit.document_changes is None
+        assert edit.changes is not None and list(edit.changes) == [uri]
+        return list(edit.changes[uri])
+    assert edit.changes is None
+    (change,) = edit.document_changes or []
+    assert isinstance(change, types.TextDocumentEdit)
+    assert change.text_document.uri == uri and change.text_document.version == version
+    return list(change.edits)
+
+
+def edit_script(fake_api: FakeAnthropic, path: Path, old: str, new: str) -> None:
+    fake_api.script(
+        reply(tool_use("Read", {"file_path": str(path)})),
+        reply(tool_use("Edit", {"file_path": str(path), "old_string": old, "new_string": new})),
+        reply(text("done")),
+    )
+
+
+UNICODE = 'greeting = "héllo 😀"; count = 1\nprint(greeting)\n'
+
+
+@pytest.mark.parametrize("editor", EDITORS)
+async def test_edit_sends_a_minimal_edit_in_the_negotiated_encoding(
+    editor: str, fake_api: FakeAnthropic, project: Path, tmp_path: Path
+) -> None:
+    path = project / "hello.py"
+    path.write_text(UNICODE)
+    edit_script(fake_api, path, "count = 1", "count = 2")
+    async with start_editor(agent_env(fake_api, tmp_path), project, editor) as (client, recorder):
+        encoding = ENCODING[editor]
+        assert client.init_result.capabilities.position_encoding == encoding
+        buffers = EditorBuffers(client, recorder, encoding)
+        uri = buffers.open(path, UNICODE, version=3)
+        session_id = await new_session(client, project, modeId="acceptEdits")
+        result = await prompt(client, session_id, "bump the count")
+
+    assert result["stopReason"] == "end_turn"
+    column = {"utf-8": 34, "utf-16": 31, "utf-32": 30}[encoding]
+    (params,) = recorder.edits
+    assert params.label == f"Claude: Edit {path}"
+    assert sent_edits(editor, params, uri, 3) == [text_edit((0, column), (0, column + 1), "2")]
+    assert buffers.texts[uri] == UNICODE.replace("count = 1", "count = 2")
+    outcome = edit_result(fake_api)
+    assert not outcome.get("is_error") and result_text(outcome).startswith("Edited")
+    assert path.read_text() == UNICODE  # the buffer changed; saving is the user's call
+
+
+@pytest.mark.parametrize("editor", EDITORS)
+async def test_crlf_buffer_without_a_final_newline(
+    editor: str, fake_api: FakeAnthropic, project: Path, tmp_path: Path
+) -> None:
+    path = project / "crlf.py"
+    buffer = "a = 1\r\nb = 2"
+    path.write_bytes(buffer.encode())
+    edit_script(fake_api, path, "b = 2", "b = 3\nc = 4")
+    async with start_editor(agent_env(fake_api, tmp_path), project, editor) as (client, recorder):
+        buffers = EditorBuffers(client, recorder, ENCODING[editor])
+        uri = buffers.open(path, buffer)
+        session_id = await new_session(client, project, modeId="acceptEdits")
+        await prompt(client, session_id, "add c")
+
+    (params,) = recorder.edits
+    assert sent_edits(editor, params, uri, 1) == [text_edit((1, 4), (1, 5), "3\r\nc = 4")]
+    assert buffers.texts[uri] == "a = 1\r\nb = 3\r\nc = 4"
+    assert not edit_result(fake_api).get("is_error")
+    assert path.read_bytes() == buffer.encode()
+
+
+async def test_write_to_an_open_document_still_sends_only_what_changed(
+    fake_api: FakeAnthropic, project: Path, tmp_path: Path
+) -> None:
+    path = project / "long.py"
+    old = "".join(f"value_{n} = {n}\n" for n in range(200))
+    new = old.replace("value_120 = 120\n", "value_120 = 'changed'\n")
+    path.write_text(old)
+    fake_api.script(
+        reply(tool_use("Read", {"file_path": str(path)})),
+        reply(tool_use("Write", {"file_path": str(path), "content": new})),
+        reply(text("done")),
+    )
+    async with start_editor(agent_env(fake_api, tmp_path), project) as (client, recorder):
+        buffers = EditorBuffers(client, recorder, "utf-16")
+        uri = buffers.open(path, old, version=2)
+        session_id = await new_session(client, project, modeId="acceptEdits")
+        await prompt(client, session_id, "change value 120")
+
+    (params,) = recorder.edits
+    edits = sent_edits("visual-studio-code", params, uri, 2)
+    assert edits == [text_edit((120, 12), (120, 15), "'changed'")]
+    assert buffers.texts[uri] == new
+    assert not edit_result(fake_api).get("is_error")
+
+
+@pytest.mark.parametrize("editor", EDITORS)
+async def test_write_of_a_new_file(
+    editor: str, fake_api: FakeAnthropic, project: Path, tmp_path: Path
+) -> None:
+    path = project / "pkg" / "new.py"
+    content = "ANSWER = 42  # é😀\n"
+    fake_api.script(
+        reply(tool_use("Write", {"file_path": str(path), "content": content})),
+        reply(text("done")),
+    )
+    (project / "pkg").mkdir()
+    async with start_editor(agent_env(fake_api, tmp_path), project, editor) as (client, recorder):
+        buffers = EditorBuffers(client, recorder, ENCODING[editor])
+        session_id = await new_session(client, project, modeId="acceptEdits")
+        await prompt(client, session_id, "add the answer")
+
+    outcome = edit_result(fake_api)
+    assert not outcome.get("is_error") and result_text(outcome).startswith("Created")
+    if editor != "visual-studio-code":  # no CreateFile support: written to disk
+        assert recorder.edits == [] and path.read_text() == content
+        return
+    (params,) = recorder.edits
+    assert params.label == f"Claude: Write {path}"
+    create, fill = params.edit.document_changes or []
+    assert isinstance(create, types.CreateFile) and create.uri == path.as_uri()
+    assert isinstance(fill, types.TextDocumentEdit) and fill.text_document.version is None
+    assert list(fill.edits) == [text_edit((0, 0), (0, 0), content)]
+    assert buffers.texts[path.as_uri()] == content
+    assert path.read_text() == ""  # created by the editor, content unsaved in its buffer
+
+
+@pytest.mark.parametrize("editor", EDITORS)
+async def test_rejected_edit_is_reported_as_not_applied(
+    editor: str, fake_api: FakeAnthropic, project: Path, tmp_path: Path
+) -> None:
+    calc = project / "calc.py"
+    before = calc.read_text()
+    edit_script(fake_api, calc, "a - b", "a + b")
+    async with start_editor(agent_env(fake_api, tmp_path), project, editor) as (client, recorder):
+        recorder.apply_edits = False
+        buffers = EditorBuffers(client, recorder, ENCODING[editor])
+        uri = buffers.open(calc, before)
+        session_id = await new_session(client, project, modeId="acceptEdits")
+        await prompt(client, session_id, "fix it")
+
+    assert len(recorder.edits) == 1
+    outcome = edit_result(fake_api)
+    assert outcome["is_error"] is True
+    assert result_text(outcome) == (
+        f"The change to {calc} was not applied: the editor rejected the edit"
+    )
+    assert buffers.texts[uri] == before and calc.read_text() == before
+
+
+@pytest.mark.parametrize("editor", ["visual-studio-code", "neovim"])
+async def test_edit_the_editor_never_shows_is_reported_as_not_applied(
+    editor: str, fake_api: FakeAnthropic, project: Path, tmp_path: Path
+) -> None:
+    calc = project / "calc.py"
+    before = calc.read_text()
+    edit_script(fake_api, calc, "a - b", "a + b")
+    async with start_editor(agent_env(fake_api, tmp_path), project, editor) as (client, recorder):
+        buffers = EditorBuffers(client, recorder, ENCODING[editor])
+        buffers.confirm = False  # answers applied: true, sends no didChange
+        buffers.open(calc, before)
+        session_id = await new_session(client, project, modeId="acceptEdits")
+        await prompt(client, session_id, "fix it")
+
+    assert len(recorder.edits) == 1
+    outcome = edit_result(fake_api)
+    assert outcome["is_error"] is True
+    assert result_text(outcome) == (
+        f"The change to {calc} was not applied: the editor did not confirm the change"
+    )
+    assert calc.read_text() == before
+
+
+async def test_reads_after_an_edit_see_the_edited_buffer(
+    fake_api: FakeAnthropic, project: Path, tmp_path: Path
+) -> None:
+    calc = project / "calc.py"
+    before = calc.read_text()
+    fake_api.script(
+        reply(tool_use("Read", {"file_path": str(calc)})),
+        reply(
+            tool_use("Edit", {"file_path": str(calc), "old_string": "a - b", "new_string": "a + b"})
+        ),
+        reply(
+            tool_use("Edit", {"file_path": str(calc), "old_string": "add", "new_string": "plus"})
+        ),
+        reply(text("done")),
+    )
+    async with start_editor(agent_env(fake_api, tmp_path), project, "emacs") as (client, recorder):
+        buffers = EditorBuffers(client, recorder, "utf-32")
+        uri = buffers.open(calc, before, version=10)
+        session_id = await new_session(client, project, modeId="acceptEdits")
+        await prompt(client, session_id, "fix it and rename")
+
+    first, second = recorder.edits
+    assert sent_edits("emacs", first, uri, 10) == [text_edit((1, 13), (1, 14), "+")]
+    # the second edit was computed from the buffer the first one produced (version 11)
+    assert sent_edits("emacs", second, uri, 11) == [text_edit((0, 4), (0, 7), "plus")]
+    assert buffers.texts[uri] == "def plus(a, b):\n    return a + b\n"
+    assert not edit_result(fake_api).get("is_error")
+    assert calc.read_text() == before
