@@ -19,6 +19,14 @@ CREDENTIAL_VARS = (
 )
 
 
+@pytest.fixture(autouse=True)
+def private_claude_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Sessions created in the test process write transcripts here, not to ~/.claude."""
+    folder = tmp_path / "claude-config"
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture
 def fake_api() -> Iterator[FakeAnthropic]:
     with FakeAnthropic() as server:

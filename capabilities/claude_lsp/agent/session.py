@@ -23,8 +23,11 @@ from claude_lsp.agent.events import (
     AgentThought,
     ApiRetrying,
     ModeChanged,
+    ToolCallStarted,
+    ToolCallUpdated,
     TurnResult,
     UsageUpdated,
+    UserText,
 )
 from claude_lsp.agent.system_prompt import PromptEnvironment, build_system_prompt
 from claude_lsp.agent.tool_runner import INTERRUPTED, ToolRunner, error_result
@@ -33,6 +36,7 @@ from claude_lsp.host import EventSink, FileAccess, PermissionAsker
 from claude_lsp.models.client import ModelClient, ModelError, ModelResponse, StreamCallbacks
 from claude_lsp.models.usage import Usage, cost_usd
 from claude_lsp.policy.permissions import PermissionMode, PermissionPolicy, parse_rules
+from claude_lsp.sessions.transcripts import Transcript, messages_of
 from claude_lsp.tools.base import ToolContext
 from claude_lsp.tools.file_state import FileReadState
 from claude_lsp.tools.registry import builtin_tools
@@ -66,6 +70,7 @@ class SessionOptions:
     disallowed_tools: list[str] = field(default_factory=list)
     append_system_prompt: str | None = None
     additional_dirs: list[Path] = field(default_factory=list)
+    record_transcript: bool = True
 
 
 class SessionBusyError(Exception):
@@ -111,6 +116,9 @@ class Session:
         self.options = options
         self.model = resolve_model(options.model)
         self.messages: list[dict[str, Any]] = []
+        self.transcript: Transcript | None = (
+            Transcript.create(self.id, options.cwd) if options.record_transcript else None
+        )
         self.usage = Usage()
         self.cost_usd = 0.0
         self._model_client = model_client
@@ -223,19 +231,17 @@ class Session:
             if self.options.max_turns is not None and stats.num_turns >= self.options.max_turns:
                 return "max_turn_requests"
             response = await self._call_model(stats)
-            self.messages.append({"role": "assistant", "content": response.content})
+            self._add({"role": "assistant", "content": response.content})
             calls = [block for block in response.content if block.get("type") == "tool_use"]
             if response.stop_reason == "tool_use" and calls:
                 try:
                     await runner.run_all(calls)
                 finally:  # also on cancel: every call gets its result or "interrupted"
-                    self.messages.append({"role": "user", "content": runner.results_for(calls)})
+                    self._add({"role": "user", "content": runner.results_for(calls)})
                 continue
             if calls:  # cut off mid-request (max_tokens): the calls never ran
                 note = f"Not run: the response ended with stop reason {response.stop_reason}."
-                self.messages.append(
-                    {"role": "user", "content": [error_result(c["id"], note) for c in calls]}
-                )
+                self._add({"role": "user", "content": [error_result(c["id"], note) for c in calls]})
             if response.stop_reason == "pause_turn":
                 continue  # a server tool paused a long turn: send it back to resume
             if response.stop_reason in ("max_tokens", "refusal"):
@@ -262,7 +268,7 @@ class Session:
             response = await self._model_client.stream(self._request_params(), callbacks)
         except asyncio.CancelledError:
             if streamed:  # keep what the user already saw
-                self.messages.append(
+                self._add(
                     {"role": "assistant", "content": [{"type": "text", "text": "".join(streamed)}]}
                 )
             raise
@@ -322,11 +328,74 @@ class Session:
         return build_system_prompt(env, self.options.append_system_prompt)
 
     def _append_user(self, content: list[dict[str, Any]]) -> None:
-        """Add the user's prompt, joining tool_results that already end the history."""
-        if self.messages and self.messages[-1]["role"] == "user":
-            self.messages[-1]["content"] = [*self.messages[-1]["content"], *content]
+        self._add({"role": "user", "content": content})
+
+    def _add(self, message: dict[str, Any]) -> None:
+        """Append to the conversation and its transcript.
+
+        Consecutive messages of one role are joined for the API (tool_results and the
+        next prompt share a user turn); the transcript keeps one line per addition.
+        """
+        if self.transcript is not None:
+            self.transcript.append(message)
+        if self.messages and self.messages[-1]["role"] == message["role"]:
+            self.messages[-1] = {
+                "role": message["role"],
+                "content": [*self.messages[-1]["content"], *message["content"]],
+            }
         else:
-            self.messages.append({"role": "user", "content": content})
+            self.messages.append({"role": message["role"], "content": list(message["content"])})
+
+    def restore(self, entries: list[dict[str, Any]]) -> None:
+        """Take over a conversation read back from this session's transcript."""
+        self.messages = messages_of(entries)
+        if self.transcript is not None:
+            self.transcript.continue_after(entries)
+
+    def replay(self) -> None:
+        """Emit the conversation as events, for a client that loaded this session."""
+        results = {
+            block["tool_use_id"]: block
+            for message in self.messages
+            if message["role"] == "user"
+            for block in message["content"]
+            if block.get("type") == "tool_result"
+        }
+        for message in self.messages:
+            for block in message["content"]:
+                kind = block.get("type")
+                if kind == "text" and message["role"] == "user":
+                    self._emit(UserText(block["text"]))
+                elif kind == "text":
+                    self._emit(AgentText(block["text"]))
+                elif kind == "tool_use":
+                    self._replay_tool_call(block, results.get(block["id"]))
+
+    def _replay_tool_call(self, call: dict[str, Any], result: dict[str, Any] | None) -> None:
+        tool = self.tools.get(call["name"])
+        tool_input = call.get("input") if isinstance(call.get("input"), dict) else {}
+        assert isinstance(tool_input, dict)
+        self._emit(
+            ToolCallStarted(
+                tool_call_id=call["id"],
+                tool_name=call["name"],
+                title=tool.title(tool_input) if tool else call["name"],
+                kind=tool.kind if tool else "other",
+                raw_input=tool_input,
+            )
+        )
+        if result is None:
+            return
+        blocks = result.get("content")
+        blocks = [{"type": "text", "text": blocks}] if isinstance(blocks, str) else blocks or []
+        self._emit(
+            ToolCallUpdated(
+                tool_call_id=call["id"],
+                status="failed" if result.get("is_error") else "completed",
+                output="\n".join(b.get("text", "") for b in blocks if b.get("type") == "text"),
+                raw_output=blocks,
+            )
+        )
 
 
 def _max_tokens() -> int:

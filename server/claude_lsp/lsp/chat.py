@@ -23,7 +23,7 @@ from claude_lsp.schema import schema_error
 
 if TYPE_CHECKING:
     from claude_lsp.agent.events import SessionEvent
-    from claude_lsp.agent.session import Session
+    from claude_lsp.agent.session import Session, SessionOptions
     from claude_lsp.lsp.server import ClaudeLanguageServer
     from claude_lsp.models.client import ModelClient
 
@@ -46,6 +46,16 @@ NEW_SESSION_SCHEMA: dict[str, Any] = {
         "additionalDirectories": STRING_LIST,
     },
 }
+LOAD_SESSION_SCHEMA: dict[str, Any] = {
+    **NEW_SESSION_SCHEMA,
+    "required": ["sessionId"],
+    "properties": {**NEW_SESSION_SCHEMA["properties"], "sessionId": {"type": "string"}},
+}
+LIST_SESSIONS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"cursor": {"type": "string", "pattern": "^[0-9]*$"}, "cwd": {"type": "string"}},
+}
+SESSIONS_PAGE = 50
 SESSION_ID_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["sessionId"],
@@ -153,6 +163,14 @@ class ChatService:
         async def new_session(params: Any) -> dict[str, Any]:
             return await self.new_session(params)
 
+        @server.feature("claude/session/load")
+        async def load_session(params: Any) -> dict[str, Any]:
+            return await self.load_session(params)
+
+        @server.feature("claude/session/list")
+        async def list_sessions(params: Any) -> dict[str, Any]:
+            return await self.list_sessions(params)
+
         @server.feature("claude/session/prompt")
         async def prompt(params: Any) -> dict[str, Any]:
             return await self.prompt(params)
@@ -186,20 +204,59 @@ class ChatService:
         return self._model_client
 
     async def new_session(self, params: Any) -> dict[str, Any]:
-        from claude_lsp.agent.session import Session, SessionOptions
-        from claude_lsp.policy.permissions import (
-            MODE_DESCRIPTIONS,
-            MODE_NAMES,
-            PermissionMode,
-        )
+        options = self._options(checked(NEW_SESSION_SCHEMA, params))
+        return self._describe(self._host(options, str(uuid.uuid4())).session)
 
-        params = checked(NEW_SESSION_SCHEMA, params)
+    async def load_session(self, params: Any) -> dict[str, Any]:
+        """claude/session/load: this server's session, or one read back from its transcript.
+
+        The history is replayed as claude/session/update notifications before the answer.
+        """
+        from claude_lsp.sessions import transcripts
+
+        params = checked(LOAD_SESSION_SCHEMA, params)
+        session_id = params["sessionId"]
+        hosted = self._sessions.get(session_id)
+        if hosted is None:
+            path = transcripts.find(session_id)
+            if path is None:
+                raise errors.invalid_params(f"unknown sessionId {session_id!r}")
+            entries = await asyncio.to_thread(transcripts.read_entries, path)
+            cwd = params.get("cwd") or (entries[0].get("cwd") if entries else None)
+            options = self._options({**params, "cwd": cwd or str(Path.home())})
+            hosted = self._host(options, session_id)
+            hosted.session.restore(entries)
+        hosted.session.replay()
+        hosted.events.updates.flush()
+        return self._describe(hosted.session)
+
+    async def list_sessions(self, params: Any) -> dict[str, Any]:
+        """claude/session/list: transcripts of the workspace's project, newest first."""
+        from claude_lsp.sessions import transcripts
+
+        params = checked(LIST_SESSIONS_SCHEMA, params)
+        cwd = params.get("cwd") or self._server.workspace.root_path
+        found = await asyncio.to_thread(
+            transcripts.list_sessions, Path(cwd).resolve() if cwd else None
+        )
+        start = int(params.get("cursor") or 0)
+        page = found[start : start + SESSIONS_PAGE]
+        result: dict[str, Any] = {"sessions": [info.as_json() for info in page]}
+        if start + SESSIONS_PAGE < len(found):
+            result["nextCursor"] = str(start + SESSIONS_PAGE)
+        return result
+
+    def _options(self, params: dict[str, Any]) -> SessionOptions:
+        """Session options from new/load params (validated against NEW_SESSION_SCHEMA)."""
+        from claude_lsp.agent.session import SessionOptions
+        from claude_lsp.policy.permissions import PermissionMode
+
         cwd = Path(params["cwd"]).expanduser()
         if not cwd.is_absolute() or not cwd.is_dir():
             raise errors.invalid_params(
                 f"cwd: {params['cwd']!r} is not an existing absolute directory"
             )
-        options = SessionOptions(
+        return SessionOptions(
             cwd=cwd.resolve(),
             model=params.get("model"),
             permission_mode=PermissionMode(params.get("modeId", "default")),
@@ -211,7 +268,10 @@ class ChatService:
                 Path(p).expanduser().resolve() for p in params.get("additionalDirectories", [])
             ],
         )
-        session_id = str(uuid.uuid4())
+
+    def _host(self, options: SessionOptions, session_id: str) -> HostedSession:
+        from claude_lsp.agent.session import Session
+
         extension = client_extension(self._server.client_capabilities)
         events = SessionEvents(
             UpdateStream(self._server, session_id, enabled=bool(extension.get("sessionUpdate")))
@@ -224,7 +284,12 @@ class ChatService:
             asker=ClientPermissionAsker.for_session(self._server, session_id, options.cwd),
             session_id=session_id,
         )
-        self._sessions[session_id] = HostedSession(session, events)
+        hosted = self._sessions[session_id] = HostedSession(session, events)
+        return hosted
+
+    def _describe(self, session: Session) -> dict[str, Any]:
+        from claude_lsp.policy.permissions import MODE_DESCRIPTIONS, MODE_NAMES, PermissionMode
+
         return {
             "sessionId": session.id,
             "modes": {
@@ -241,7 +306,7 @@ class ChatService:
             "_meta": {
                 "claude": {
                     "model": session.model,
-                    "cwd": str(options.cwd),
+                    "cwd": str(session.options.cwd),
                     "tools": list(session.tools),
                     "warnings": session.warnings,
                 }

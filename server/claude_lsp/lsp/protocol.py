@@ -78,8 +78,8 @@ def server_extension() -> dict[str, Any]:
     return {
         "protocolVersion": PROTOCOL_VERSION,
         "modes": [mode.value for mode in PermissionMode],
-        "loadSession": False,
-        "listSessions": False,
+        "loadSession": True,
+        "listSessions": True,
     }
 
 

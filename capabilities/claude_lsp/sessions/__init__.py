@@ -1,0 +1,1 @@
+"""Session transcripts on disk: writing them as they happen, listing and loading them."""

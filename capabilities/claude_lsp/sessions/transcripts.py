@@ -1,0 +1,187 @@
+"""Session transcripts: one JSONL file per session, one line per message, as it happens.
+
+The layout and line shape follow Claude Code's (`<config>/projects/<cwd with every
+non-alphanumeric character turned into '-'>/<session id>.jsonl`, lines of
+`{"type": "user"|"assistant", "message": ..., "uuid", "parentUuid", "sessionId", "cwd",
+"timestamp"}`), so a killed server loses at most the message in flight and sessions
+can be listed and loaded again later.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from claude_lsp.version import __version__
+
+log = logging.getLogger(__name__)
+
+TITLE_CHARS = 80
+
+
+def config_dir() -> Path:
+    """Claude Code's configuration folder: `CLAUDE_CONFIG_DIR`, else `~/.claude`."""
+    configured = os.environ.get("CLAUDE_CONFIG_DIR")
+    return Path(configured).expanduser() if configured else Path.home() / ".claude"
+
+
+def projects_dir() -> Path:
+    return config_dir() / "projects"
+
+
+def project_folder(cwd: Path) -> Path:
+    return projects_dir() / re.sub(r"[^A-Za-z0-9]", "-", str(cwd))
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    session_id: str
+    title: str
+    cwd: str
+    updated_at: str
+
+    def as_json(self) -> dict[str, str]:
+        return {
+            "sessionId": self.session_id,
+            "title": self.title,
+            "cwd": self.cwd,
+            "updatedAt": self.updated_at,
+        }
+
+
+class Transcript:
+    """Appends a session's messages to its JSONL file, each flushed as it is written."""
+
+    def __init__(self, path: Path, session_id: str, cwd: Path) -> None:
+        self.path = path
+        self._session_id = session_id
+        self._cwd = str(cwd)
+        self._parent: str | None = None
+
+    @classmethod
+    def create(cls, session_id: str, cwd: Path) -> Transcript:
+        return cls(project_folder(cwd) / f"{session_id}.jsonl", session_id, cwd)
+
+    def continue_after(self, entries: list[dict[str, Any]]) -> None:
+        """Chain new lines to the last one already in the file (after a load)."""
+        self._parent = entries[-1].get("uuid") if entries else None
+
+    def append(self, message: dict[str, Any]) -> None:
+        """Write one message; a failing disk is logged, never fatal to the chat."""
+        entry_id = str(uuid.uuid4())
+        entry = {
+            "type": message["role"],
+            "message": message,
+            "uuid": entry_id,
+            "parentUuid": self._parent,
+            "sessionId": self._session_id,
+            "cwd": self._cwd,
+            "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+            "version": f"claude-lsp {__version__}",
+            "isSidechain": False,
+            "userType": "external",
+        }
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        except OSError as exc:
+            log.error("could not write the transcript %s: %s", self.path, exc)
+            return
+        self._parent = entry_id
+
+
+def read_entries(path: Path) -> list[dict[str, Any]]:
+    """The message lines of a transcript; a torn last line (a crash mid-write) is skipped."""
+    entries = []
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for number, line in enumerate(handle, 1):
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                log.warning("skipping unreadable line %d of %s", number, path)
+                continue
+            if (
+                isinstance(entry, dict)
+                and entry.get("type") in ("user", "assistant")
+                and (isinstance(entry.get("message"), dict))
+            ):
+                entries.append(entry)
+    return entries
+
+
+def messages_of(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The conversation for the API: consecutive messages of one role joined."""
+    messages: list[dict[str, Any]] = []
+    for entry in entries:
+        message = entry["message"]
+        content = message.get("content")
+        blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content
+        if messages and messages[-1]["role"] == message["role"]:
+            messages[-1]["content"] = [*messages[-1]["content"], *blocks]
+        else:
+            messages.append({"role": message["role"], "content": list(blocks or [])})
+    return messages
+
+
+def find(session_id: str) -> Path | None:
+    """The transcript of `session_id` in any project folder."""
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", session_id):
+        return None  # never let an id walk out of the projects folder
+    return next(projects_dir().glob(f"*/{session_id}.jsonl"), None)
+
+
+def list_sessions(cwd: Path | None) -> list[SessionInfo]:
+    """Sessions of the project at `cwd` (every project when None), newest first."""
+    folders = [project_folder(cwd)] if cwd is not None else list(_project_folders())
+    found = []
+    for folder in folders:
+        for path in folder.glob("*.jsonl"):
+            info = _info(path)
+            if info is not None:
+                found.append(info)
+    return sorted(found, key=lambda info: info.updated_at, reverse=True)
+
+
+def _project_folders() -> Iterator[Path]:
+    if projects_dir().is_dir():
+        yield from (path for path in projects_dir().iterdir() if path.is_dir())
+
+
+def _info(path: Path) -> SessionInfo | None:
+    try:
+        entries = read_entries(path)
+        updated = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    except OSError:
+        return None
+    if not entries:
+        return None
+    return SessionInfo(
+        session_id=path.stem,
+        title=_title(entries),
+        cwd=str(entries[0].get("cwd", "")),
+        updated_at=updated.isoformat().replace("+00:00", "Z"),
+    )
+
+
+def _title(entries: list[dict[str, Any]]) -> str:
+    """The first thing the user typed, on one line."""
+    for entry in entries:
+        if entry["type"] != "user":
+            continue
+        content = entry["message"].get("content")
+        blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content
+        for block in blocks or []:
+            text = block.get("text", "") if block.get("type") == "text" else ""
+            if text and not text.startswith("<"):
+                line = " ".join(text.split())
+                return line if len(line) <= TITLE_CHARS else line[: TITLE_CHARS - 1] + "…"
+    return "(untitled)"
