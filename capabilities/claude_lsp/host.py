@@ -39,6 +39,9 @@ class FileAccess(Protocol):
     ) -> WriteOutcome:
         """Replace `path`'s content with `text` (`old_text` None means a new file)."""
 
+    async def save_edited(self) -> None:
+        """Before a tool that reads the disk: get edited-but-unsaved buffers saved."""
+
 
 class PermissionAsker(Protocol):
     async def ask(self, question: PermissionQuestion) -> PermissionAnswer:
@@ -59,6 +62,9 @@ class DiskFiles:
     ) -> WriteOutcome:
         write_atomically(path, text)
         return WriteOutcome(applied=True)
+
+    async def save_edited(self) -> None:
+        """Disk writes need no saving."""
 
 
 def write_atomically(path: Path, text: str) -> None:

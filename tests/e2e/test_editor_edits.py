@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from lsprotocol import types
+from pygls.uris import to_fs_path
 
 from tests.conftest import agent_env
 from tests.e2e.conftest import EDITORS, new_session, prompt, start_editor
@@ -247,3 +248,42 @@ async def test_reads_after_an_edit_see_the_edited_buffer(
     assert buffers.texts[uri] == "def plus(a, b):\n    return a + b\n"
     assert not edit_result(fake_api).get("is_error")
     assert calc.read_text() == before
+
+
+@pytest.mark.parametrize("saves", [True, False])
+async def test_edited_buffers_are_saved_before_the_shell_reads_the_disk(
+    saves: bool, fake_api: FakeAnthropic, project: Path, tmp_path: Path
+) -> None:
+    calc = project / "calc.py"
+    fake_api.script(
+        reply(tool_use("Read", {"file_path": str(calc)})),
+        reply(
+            tool_use("Edit", {"file_path": str(calc), "old_string": "a - b", "new_string": "a + b"})
+        ),
+        reply(tool_use("Bash", {"command": f"cat {calc}"})),
+        reply(text("done")),
+    )
+    save_requests: list[Any] = []
+    async with start_editor(
+        agent_env(fake_api, tmp_path), project, sessionUpdate=True, saveDocuments=saves
+    ) as (client, recorder):
+        buffers = EditorBuffers(client, recorder, "utf-16")
+        uri = buffers.open(calc, calc.read_text())
+
+        @client.feature("claude/saveDocuments")
+        def save(params: Any) -> dict[str, Any]:
+            save_requests.append(params)
+            for saved_uri in params["uris"]:
+                Path(to_fs_path(saved_uri) or "").write_text(buffers.texts[saved_uri])
+            return {"saved": list(params["uris"])}
+
+        session_id = await new_session(client, project, modeId="bypassPermissions")
+        await prompt(client, session_id, "fix and show")
+
+    shell_output = fake_api.message_requests()[3].body["messages"][-1]["content"][0]
+    if saves:
+        assert save_requests == [{"uris": [uri]}]
+        assert "return a + b" in shell_output["content"][0]["text"]
+    else:  # a client without the flag is never asked; the shell sees the disk as it is
+        assert save_requests == []
+        assert "return a - b" in shell_output["content"][0]["text"]

@@ -124,6 +124,8 @@ class ToolRunner:
             return ToolResult(refusal, is_error=True)
         self.emit(ToolCallUpdated(tool_call_id=call_id, status="in_progress"))
         try:
+            if tool.reads_disk:
+                await self.ctx.files.save_edited()
             return await tool.run(tool_input, self.ctx)
         except ToolError as exc:
             return ToolResult(str(exc), is_error=True)

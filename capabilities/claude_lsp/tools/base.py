@@ -103,6 +103,9 @@ class Tool(ABC):
     input_schema: ClassVar[dict[str, Any]]
     read_only: ClassVar[bool]
     kind: ClassVar[ToolKind]
+    # Reads files from disk rather than through FileAccess (a shell, ripgrep), so
+    # buffers the agent edited in the editor must be saved before it runs.
+    reads_disk: ClassVar[bool] = False
 
     def definition(self) -> dict[str, Any]:
         """The Messages API `tools` entry."""

@@ -187,6 +187,7 @@ class BashTool(Tool):
 
     name = "Bash"
     kind = "execute"
+    reads_disk = True
     read_only = False
     description = (
         "Run a shell command with bash in the session's working directory and return its "

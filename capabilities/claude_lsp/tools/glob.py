@@ -203,6 +203,7 @@ class GlobTool(SearchTool):
     }
     read_only: ClassVar[bool] = True
     kind: ClassVar[ToolKind] = "search"
+    reads_disk = True
 
     async def run(self, tool_input: dict[str, Any], ctx: ToolContext) -> ToolResult:
         pattern = str(tool_input["pattern"]).strip()

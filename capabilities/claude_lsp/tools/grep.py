@@ -144,6 +144,7 @@ class GrepTool(SearchTool):
     }
     read_only: ClassVar[bool] = True
     kind: ClassVar[ToolKind] = "search"
+    reads_disk = True
 
     def _arguments(self, tool_input: dict[str, Any], mode: str, target: str) -> list[str]:
         args = [

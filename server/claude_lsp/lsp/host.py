@@ -26,6 +26,7 @@ from claude_lsp.lsp.editor_edits import (
     same_text,
     text_edits,
 )
+from claude_lsp.lsp.protocol import client_extension
 from claude_lsp.policy.permissions import PermissionAnswer, PermissionQuestion
 
 if TYPE_CHECKING:
@@ -41,6 +42,8 @@ STALE = "the document changed in the editor since it was read; read it again"
 UNCONFIRMED = "the editor did not confirm the change"
 SESSION_UPDATE = "claude/session/update"
 REQUEST_PERMISSION = "claude/session/requestPermission"
+SAVE_DOCUMENTS = "claude/saveDocuments"
+SAVE_SECONDS = 10.0
 
 
 class EditorFiles(DiskFiles):
@@ -63,6 +66,7 @@ class EditorFiles(DiskFiles):
         self._server = server
         self.review = review
         self.confirm_seconds = confirm_seconds
+        self._unsaved: set[str] = set()  # buffers the agent changed that may be unsaved
 
     def _document(self, uri: str | None) -> TextDocument | None:
         return None if uri is None else self._server.workspace.text_documents.get(uri)
@@ -87,7 +91,9 @@ class EditorFiles(DiskFiles):
             outcome = await self._apply(edit, label)
             if not outcome.applied:
                 return outcome
-            return await self._confirmed(lambda: self._created(uri, path, text))
+            return self._remember(
+                uri, await self._confirmed(lambda: self._created(uri, path, text))
+            )
 
         version, current = document.version, document.source
         if current != (old_text or ""):
@@ -104,7 +110,37 @@ class EditorFiles(DiskFiles):
         outcome = await self._apply(edit, label)
         if not outcome.applied:
             return outcome
-        return await self._confirmed(lambda: self._changed(document.uri, version, text))
+        return self._remember(
+            document.uri,
+            await self._confirmed(lambda: self._changed(document.uri, version, text)),
+        )
+
+    def _remember(self, uri: str, outcome: WriteOutcome) -> WriteOutcome:
+        if outcome.applied:
+            self._unsaved.add(uri)
+        return outcome
+
+    async def save_edited(self) -> None:
+        """Ask the editor to save what the agent changed (`claude/saveDocuments`).
+
+        Only clients that set `experimental.claude.saveDocuments` are asked; a shell or
+        ripgrep would otherwise read the file as it was before the agent's edits.
+        """
+        if not self._unsaved or not client_extension(self._server.client_capabilities).get(
+            "saveDocuments"
+        ):
+            return
+        uris = sorted(self._unsaved)
+        try:
+            result = await asyncio.wait_for(
+                self._server.protocol.send_request_async(SAVE_DOCUMENTS, {"uris": uris}),
+                SAVE_SECONDS,
+            )
+        except Exception as exc:  # a tool still runs; it may see the file as on disk
+            log.warning("claude/saveDocuments failed: %s", exc)
+            return
+        saved = result.get("saved", []) if isinstance(result, dict) else []
+        self._unsaved.difference_update(uri for uri in saved if isinstance(uri, str))
 
     async def _apply(self, edit: types.WorkspaceEdit, label: str) -> WriteOutcome:
         try:
