@@ -34,9 +34,27 @@ class ClaudeTestProtocol(LanguageClientProtocol, ClaudeMessagesProtocol):
     """pytest-lsp's checking client protocol, with claude/* messages as plain dicts."""
 
 
+def read_code_actions_as_sent(client: LanguageClient) -> None:
+    """Structure code action results by the spec, not lsprotocol 2025.0.0's hook.
+
+    Its `Command | CodeAction` hook picks Command whenever a `command` key exists, so a
+    CodeAction carrying a Command (what real clients, Helix's serde included, read
+    fine) came back as a Command with a stringified dict. A `command` string means
+    Command; anything else is a CodeAction.
+    """
+    converter = client.protocol._converter
+
+    def structure(value: Any, _: Any) -> types.Command | types.CodeAction:
+        kind = types.Command if isinstance(value.get("command"), str) else types.CodeAction
+        return converter.structure(value, kind)
+
+    converter.register_structure_hook(types.Command | types.CodeAction, structure)
+
+
 def make_client() -> LanguageClient:
     client = LanguageClient(protocol_cls=ClaudeTestProtocol, converter_factory=default_converter)
     register_lsp_features(client)
+    read_code_actions_as_sent(client)
     return client
 
 

@@ -57,27 +57,9 @@ async def wait_for_approvals(
     return pending
 
 
-def read_code_actions_as_sent(client: LanguageClient) -> None:
-    """Structure code action results by the spec, not lsprotocol 2025.0.0's hook.
-
-    Its `Command | CodeAction` hook picks Command whenever a `command` key exists, so a
-    CodeAction carrying a Command (what real clients, Helix's serde included, read
-    fine) came back as a Command with a stringified dict. A `command` string means
-    Command; anything else is a CodeAction.
-    """
-    converter = client.protocol._converter
-
-    def structure(value: Any, _: Any) -> types.Command | types.CodeAction:
-        kind = types.Command if isinstance(value.get("command"), str) else types.CodeAction
-        return converter.structure(value, kind)
-
-    converter.register_structure_hook(types.Command | types.CodeAction, structure)
-
-
 async def actions_for(
     client: LanguageClient, uri: str, diagnostic: types.Diagnostic
 ) -> dict[str, types.Command]:
-    read_code_actions_as_sent(client)
     result = await client.text_document_code_action_async(
         types.CodeActionParams(
             text_document=types.TextDocumentIdentifier(uri=uri),

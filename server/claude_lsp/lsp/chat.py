@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,11 +134,14 @@ class SessionEvents:
 
     updates: UpdateStream
     progress: TurnProgress | None = None
+    observer: Callable[[SessionEvent], None] | None = None  # e.g. a chat file being written
 
     def __call__(self, event: SessionEvent) -> None:
         self.updates(event)
         if self.progress is not None:
             self.progress.observe(event)
+        if self.observer is not None:
+            self.observer(event)
 
 
 @dataclass
@@ -313,7 +316,18 @@ class ChatService:
             },
         }
 
-    async def prompt(self, params: Any) -> dict[str, Any]:
+    def hosts(self, session_id: str) -> bool:
+        return session_id in self._sessions
+
+    def open_session(self, cwd: Path) -> str:
+        """A new default-mode session for a server-side client (the chat file)."""
+        session_id = str(uuid.uuid4())
+        self._host(self._options({"cwd": str(cwd)}), session_id)
+        return session_id
+
+    async def prompt(
+        self, params: Any, observer: Callable[[SessionEvent], None] | None = None
+    ) -> dict[str, Any]:
         from claude_lsp.agent.prompt_content import PROMPT_SCHEMA, to_api_content
         from claude_lsp.models.credentials import Credentials, NoCredentialsError
 
@@ -337,6 +351,7 @@ class ChatService:
             self._server, params.get("workDoneToken"), _first_line(content), session.cancel
         )
         hosted.events.progress = progress
+        hosted.events.observer = observer
         try:
             with _protocol_errors():
                 turn = await await_unless_cancelled(
@@ -350,6 +365,7 @@ class ChatService:
         finally:
             hosted.events.updates.flush()
             hosted.events.progress = None
+            hosted.events.observer = None
             if progress is not None:
                 progress.end(summary(result, error))
 

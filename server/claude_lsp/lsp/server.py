@@ -16,6 +16,7 @@ from pygls.lsp.server import LanguageServer
 
 from claude_lsp.lsp.approvals import register_approvals
 from claude_lsp.lsp.chat import ChatService
+from claude_lsp.lsp.chat_file import ChatFiles
 from claude_lsp.lsp.errors import quiet_expected_errors
 from claude_lsp.lsp.protocol import ClaudeProtocol
 from claude_lsp.version import __version__
@@ -67,6 +68,7 @@ def create_server(model_client: ModelClient | None = None) -> ClaudeLanguageServ
     server = ClaudeLanguageServer(model_client)
     server.chat.register()
     register_approvals(server)
+    ChatFiles(server, server.chat).register()
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: ClaudeLanguageServer, params: None) -> None:
