@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
@@ -18,11 +19,21 @@ def prompt_params(session_id: str, words: str, **extra: Any) -> dict[str, Any]:
     return {"sessionId": session_id, "prompt": [{"type": "text", "text": words}], **extra}
 
 
+# The three profiles: VS Code with the claude extension, Neovim without it, and
+# a Helix-like client (no showMessageRequest, no change annotations).
+PROFILES = [
+    pytest.param("visual-studio-code", {"sessionUpdate": True}, id="vscode+claude"),
+    pytest.param("neovim", {}, id="neovim"),
+    pytest.param("helix", {}, id="helix"),
+]
+
+
+@pytest.mark.parametrize(("editor", "claude"), PROFILES)
 async def test_cancel_request_on_the_prompt_answers_cancelled(
-    fake_api: FakeAnthropic, project: Path, tmp_path: Path
+    editor: str, claude: dict[str, Any], fake_api: FakeAnthropic, project: Path, tmp_path: Path
 ) -> None:
     fake_api.script(hang(), reply(text("next one")))
-    async with start_editor(agent_env(fake_api, tmp_path), project, sessionUpdate=True) as (
+    async with start_editor(agent_env(fake_api, tmp_path), project, editor, **claude) as (
         client,
         _,
     ):
@@ -41,15 +52,19 @@ async def test_cancel_request_on_the_prompt_answers_cancelled(
     assert second["result"] == "next one"
 
 
+@pytest.mark.parametrize(("editor", "claude"), PROFILES)
 async def test_each_turn_reports_work_done_progress(
-    fake_api: FakeAnthropic, project: Path, tmp_path: Path
+    editor: str, claude: dict[str, Any], fake_api: FakeAnthropic, project: Path, tmp_path: Path
 ) -> None:
     fake_api.script(
         reply(tool_use("Read", {"file_path": str(project / "calc.py")})),
         reply(tool_use("LS", {"path": str(project)})),
         reply(text("looked")),
     )
-    async with start_editor(agent_env(fake_api, tmp_path), project) as (client, _):
+    async with start_editor(agent_env(fake_api, tmp_path), project, editor, **claude) as (
+        client,
+        _,
+    ):
         session_id = await new_session(client, project)
         await prompt(client, session_id, "look around\nsecond line")
         ((_token, reports),) = client.progress_reports.items()
