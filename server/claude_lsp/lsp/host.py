@@ -1,9 +1,11 @@
 """The core's ports implemented over an LSP connection.
 
 - `EditorFiles`: open buffers win over disk; edits to open documents go through
-  `workspace/applyEdit`, so they land in the editor's undo history.
-- `ClientPermissionAsker`: `claude/session/requestPermission` for clients that opted in.
-- `UpdateStream`: `claude/session/update` notifications, text chunks batched.
+  `workspace/applyEdit` (minimal, versioned, confirmed by `didChange`), so they land in
+  the editor's undo history; edited buffers are saved before tools that read the disk.
+- `ClientPermissionAsker`: the permission fallback chain (requestPermission, then
+  showMessageRequest, then the approval queue in approvals.py).
+- `UpdateStream`: `claude/session/update` notifications, text chunks throttled.
 """
 
 from __future__ import annotations
