@@ -23,14 +23,13 @@ from claude_lsp.agent.events import (
     AgentThought,
     ApiRetrying,
     ModeChanged,
-    ToolCallStarted,
     ToolCallUpdated,
     TurnResult,
     UsageUpdated,
     UserText,
 )
 from claude_lsp.agent.system_prompt import PromptEnvironment, build_system_prompt
-from claude_lsp.agent.tool_runner import INTERRUPTED, ToolRunner, error_result
+from claude_lsp.agent.tool_runner import INTERRUPTED, ToolRunner, call_started, error_result
 from claude_lsp.git.context import git_snapshot
 from claude_lsp.host import EventSink, FileAccess, PermissionAsker
 from claude_lsp.models.client import ModelClient, ModelError, ModelResponse, StreamCallbacks
@@ -372,18 +371,7 @@ class Session:
                     self._replay_tool_call(block, results.get(block["id"]))
 
     def _replay_tool_call(self, call: dict[str, Any], result: dict[str, Any] | None) -> None:
-        tool = self.tools.get(call["name"])
-        tool_input = call.get("input") if isinstance(call.get("input"), dict) else {}
-        assert isinstance(tool_input, dict)
-        self._emit(
-            ToolCallStarted(
-                tool_call_id=call["id"],
-                tool_name=call["name"],
-                title=tool.title(tool_input) if tool else call["name"],
-                kind=tool.kind if tool else "other",
-                raw_input=tool_input,
-            )
-        )
+        self._emit(call_started(self.tools.get(call["name"]), call, self.ctx))
         if result is None:
             return
         blocks = result.get("content")

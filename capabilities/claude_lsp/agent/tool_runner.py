@@ -73,21 +73,11 @@ class ToolRunner:
 
     async def run_one(self, call: dict[str, Any]) -> dict[str, Any]:
         call_id, name = call["id"], call["name"]
-        tool_input = call.get("input") if isinstance(call.get("input"), dict) else {}
-        assert isinstance(tool_input, dict)
         tool = self.tools.get(name)
-        title = _safe_title(tool, tool_input) if tool else name
-        self.emit(
-            ToolCallStarted(
-                tool_call_id=call_id,
-                tool_name=name,
-                title=title,
-                kind=tool.kind if tool else "other",
-                raw_input=tool_input,
-                paths=tuple(str(path) for path in _safe_paths(tool, tool_input, self.ctx)),
-            )
-        )
-        result = await self._execute(call_id, name, tool, tool_input, title)
+        started = call_started(tool, call, self.ctx)
+        self.emit(started)
+        tool_input = started.raw_input
+        result = await self._execute(call_id, name, tool, tool_input, started.title)
         self.emit(
             ToolCallUpdated(
                 tool_call_id=call_id,
@@ -176,6 +166,20 @@ class ToolRunner:
             f"The user denied permission to use {tool.name}. Do not retry it unchanged; "
             "ask the user how to proceed if you need it."
         )
+
+
+def call_started(tool: Tool | None, call: dict[str, Any], ctx: ToolContext) -> ToolCallStarted:
+    """The `tool_call` event for a tool_use block (run now, or replayed from a transcript)."""
+    tool_input = call.get("input") if isinstance(call.get("input"), dict) else {}
+    assert isinstance(tool_input, dict)
+    return ToolCallStarted(
+        tool_call_id=call["id"],
+        tool_name=call["name"],
+        title=_safe_title(tool, tool_input) if tool else call["name"],
+        kind=tool.kind if tool else "other",
+        raw_input=tool_input,
+        paths=tuple(_safe_paths(tool, tool_input, ctx)),
+    )
 
 
 def _safe_title(tool: Tool, tool_input: dict[str, Any]) -> str:

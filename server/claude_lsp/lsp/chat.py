@@ -201,8 +201,9 @@ class ChatService:
         from claude_lsp.models.credentials import Credentials
 
         if self._model_client is None:
-            self._model_client = ModelClient(Credentials.from_env())
-            if Credentials.from_env().usable:
+            credentials = Credentials.from_env()
+            self._model_client = ModelClient(credentials)
+            if credentials.usable:
                 self._model_client.warm_up()  # load the SDK before the first prompt needs it
         return self._model_client
 

@@ -22,6 +22,7 @@ from claude_lsp.host import write_atomically
 from claude_lsp.lsp import errors
 from claude_lsp.lsp.code_actions import add_code_action_provider
 from claude_lsp.lsp.editor_edits import EditSupport, document_edit, text_edits
+from claude_lsp.lsp.questions import current_text
 
 if TYPE_CHECKING:
     from claude_lsp.lsp.chat import ChatService
@@ -142,11 +143,7 @@ class ChatFiles:
         ]
 
     def _text(self, uri: str) -> str:
-        document = self._server.workspace.text_documents.get(uri)
-        if document is not None:
-            return str(document.source)
-        path = Path(to_fs_path(uri) or "")
-        return path.read_text(encoding="utf-8") if path.exists() else ""
+        return current_text(self._server, Path(to_fs_path(uri) or "")) or ""
 
 
 class _Appender:
