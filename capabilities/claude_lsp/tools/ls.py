@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from claude_lsp.globs import compile_glob
 from claude_lsp.tools.base import Tool, ToolContext, ToolError, ToolKind, ToolResult
-from claude_lsp.tools.glob import compile_glob
 
 MAX_ENTRIES = 1000
 SKIPPED_NAMES = frozenset({"__pycache__"})

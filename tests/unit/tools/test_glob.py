@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from claude_lsp.globs import compile_glob
 from claude_lsp.tools import glob as glob_module
 from claude_lsp.tools import ripgrep as ripgrep_module
 from claude_lsp.tools.base import ToolContext, ToolError
-from claude_lsp.tools.glob import GlobTool, compile_glob, split_static_prefix
+from claude_lsp.tools.glob import GlobTool, split_static_prefix
 from claude_lsp.tools.ripgrep import ripgrep_path
 
 
