@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import codecs
-import contextlib
 import os
 import re
 import shutil
 import signal
-import subprocess
 import time
 from collections import deque
 from collections.abc import Callable
@@ -23,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from claude_lsp.process_groups import GroupProcess
 from claude_lsp.tools.base import ToolError
 
 KILL_GRACE_S = 1.0
@@ -36,6 +35,9 @@ OUTPUT_SETTLE_S = 0.5
 (a `cmd &` it started can hold them open indefinitely)."""
 
 _POLL_S = 0.05
+
+_CANCEL_REAP_S = 0.5
+"""How long a start cancelled midway waits for the killed bash to be reaped."""
 
 ShellState = Literal["running", "completed", "killed"]
 
@@ -100,42 +102,8 @@ def _group_alive(pgid: int) -> bool:
     return False
 
 
-class _Protocol(asyncio.SubprocessProtocol):
-    """Forwards pipe data to a callback and turns exit / EOF into futures."""
-
-    def __init__(self, on_data: Callable[[int, bytes], None], pipes: set[int]) -> None:
-        loop = asyncio.get_running_loop()
-        self._on_data = on_data
-        self._open_pipes = set(pipes)
-        self.exited: asyncio.Future[None] = loop.create_future()
-        self.output_done: asyncio.Future[None] = loop.create_future()
-        self.exited_at: float | None = None
-
-    def pipe_data_received(self, fd: int, data: bytes) -> None:
-        self._on_data(fd, data)
-
-    def pipe_connection_lost(self, fd: int, exc: Exception | None) -> None:
-        self._open_pipes.discard(fd)
-        if not self._open_pipes and not self.output_done.done():
-            self.output_done.set_result(None)
-
-    def process_exited(self) -> None:
-        if not self.exited.done():
-            self.exited_at = time.monotonic()
-            self.exited.set_result(None)
-
-
-class ShellProcess:
+class ShellProcess(GroupProcess):
     """One `bash -c` running in its own process group; output goes to `on_data(fd, bytes)`."""
-
-    def __init__(self, transport: asyncio.SubprocessTransport, protocol: _Protocol) -> None:
-        self._transport = transport
-        self._protocol = protocol
-        self._pgid = transport.get_pid()  # a new session: group id == leader's pid
-        self._group_gone = False
-        self._closed = False
-        protocol.exited.add_done_callback(self._close_when_finished)
-        protocol.output_done.add_done_callback(self._close_when_finished)
 
     @classmethod
     async def start(
@@ -148,50 +116,17 @@ class ShellProcess:
         on_data: Callable[[int, bytes], None],
     ) -> ShellProcess:
         """Spawn `bash -c command` with stdin from /dev/null in a new session."""
-        loop = asyncio.get_running_loop()
-        protocol = _Protocol(on_data, {1} if merge_stderr else {1, 2})
-        spawn = asyncio.ensure_future(
-            loop.subprocess_exec(
-                lambda: protocol,
-                bash_executable(),
-                "-c",
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
-                cwd=str(cwd),
-                env=env,
-                start_new_session=True,
-            )
-        )
         try:
-            # Shielded: cancelling asyncio's own spawn kills only the leader and then
-            # waits for the pipes, which a grandchild may hold open for ever.
-            transport, _ = await asyncio.shield(spawn)
-        except asyncio.CancelledError:
-            await _stop_cancelled_spawn(spawn)
-            raise
+            return await cls.spawn(
+                [bash_executable(), "-c", command],
+                cwd=cwd,
+                env=env,
+                on_data=on_data,
+                merge_stderr=merge_stderr,
+                cancel_reap_s=_CANCEL_REAP_S,
+            )
         except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the command
             raise ToolError(f"Could not start bash in {cwd}: {exc}") from exc
-        return cls(transport, protocol)
-
-    @property
-    def pid(self) -> int:
-        return self._pgid
-
-    @property
-    def returncode(self) -> int | None:
-        """None while the top-level bash runs; negative when a signal ended it."""
-        return self._transport.get_returncode()
-
-    @property
-    def exited(self) -> bool:
-        return self._protocol.exited.done()
-
-    @property
-    def output_done(self) -> bool:
-        """True once every pipe hit EOF (a background grandchild can hold them open)."""
-        return self._protocol.output_done.done()
 
     @property
     def settled(self) -> bool:
@@ -200,110 +135,20 @@ class ShellProcess:
         The exit can be noticed before the last bytes in the pipe are read; waiting a
         moment keeps a "completed" status from hiding output that is about to arrive.
         """
-        exited_at = self._protocol.exited_at
+        exited_at = self.exited_at
         if exited_at is None:
             return False
         return self.output_done or time.monotonic() - exited_at >= OUTPUT_SETTLE_S
-
-    async def wait(self, timeout: float | None) -> bool:
-        """Wait for the top-level bash to exit; False if `timeout` seconds passed first."""
-        await asyncio.wait({self._protocol.exited}, timeout=timeout)
-        return self.exited
-
-    async def wait_output(self, timeout: float | None) -> bool:
-        """Wait for EOF on all pipes; False if `timeout` seconds passed first."""
-        await asyncio.wait({self._protocol.output_done}, timeout=timeout)
-        return self.output_done
-
-    def signal_group(self, sig: signal.Signals) -> bool:
-        """Signal the whole group; False once it is gone (then never again: pids get reused)."""
-        if self._group_gone:
-            return False
-        try:
-            os.killpg(self._pgid, sig)
-        except ProcessLookupError:
-            self._group_gone = True
-            return False
-        except PermissionError:
-            return False
-        return True
-
-    def kill_now(self) -> None:
-        """SIGKILL the group at once, without awaiting (safe inside a cancelled task)."""
-        self.signal_group(signal.SIGKILL)
-
-    async def kill_and_reap(self, timeout: float = KILL_GRACE_S) -> None:
-        """SIGKILL the group, then wait (bounded) for the leader to be reaped.
-
-        For a cancelled caller: the kill is immediate; the short wait only lets the
-        transport close cleanly instead of being left to a loop that may be closing.
-        """
-        self.kill_now()
-        await self.wait(timeout)
 
     async def terminate(self, grace: float = KILL_GRACE_S) -> None:
         """SIGTERM the group, SIGKILL whatever is left after `grace`, then reap the leader."""
         if self.signal_group(signal.SIGTERM):
             deadline = time.monotonic() + grace
-            while _group_alive(self._pgid) and time.monotonic() < deadline:
+            while _group_alive(self.pid) and time.monotonic() < deadline:
                 await asyncio.sleep(_POLL_S)
-            if _group_alive(self._pgid):
+            if _group_alive(self.pid):
                 self.signal_group(signal.SIGKILL)
         await self.wait(grace)
-
-    def close(self) -> None:
-        """Release the pipes now, or as soon as the leader exits if it still runs.
-
-        Closing the transport of a running child would make asyncio poll it in a race
-        with the child watcher, so a live leader is left to exit first.
-        """
-        if self._closed:
-            return
-        if self.exited:
-            self._closed = True
-            self._transport.close()
-        else:
-            self._protocol.exited.add_done_callback(lambda _: self.close())
-
-    def _close_when_finished(self, _: asyncio.Future[None]) -> None:
-        if self.exited and self.output_done:
-            self.close()
-
-
-_Spawn = asyncio.Future[tuple[asyncio.SubprocessTransport, _Protocol]]
-
-
-def _adopt(spawn: _Spawn) -> ShellProcess | None:
-    if spawn.cancelled() or spawn.exception() is not None:
-        return None
-    transport, protocol = spawn.result()
-    return ShellProcess(transport, protocol)
-
-
-def _kill_spawned(spawn: _Spawn) -> None:
-    process = _adopt(spawn)
-    if process is not None:
-        process.kill_now()
-        process.close()
-
-
-async def _stop_cancelled_spawn(spawn: _Spawn) -> None:
-    """Stop a command whose start was cancelled: bash may already be running.
-
-    asyncio hands the process over once its pipes are connected, which takes moments;
-    waiting for that lets the group be killed now rather than whenever the loop next
-    gets to it.
-    """
-    with contextlib.suppress(asyncio.CancelledError):
-        await asyncio.wait({spawn}, timeout=KILL_GRACE_S)
-    if not spawn.done():
-        spawn.add_done_callback(_kill_spawned)
-        return
-    process = _adopt(spawn)
-    if process is not None:
-        with contextlib.suppress(asyncio.CancelledError):
-            await process.kill_and_reap(timeout=0.5)
-        process.close()
 
 
 class _OutputBuffer:
