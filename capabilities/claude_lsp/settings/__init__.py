@@ -1,0 +1,1 @@
+"""Claude Code settings files: finding, reading, checking and merging them, and saving rules."""
