@@ -80,46 +80,50 @@ def test_backoff_grows_and_retry_after_wins() -> None:
 )
 def test_modes(mode: PermissionMode, tool: object, expected: str) -> None:
     policy = PermissionPolicy(mode=mode, roots=[Path("/work")])
-    assert policy.decide(tool, [Path("/work/a.py")]).behavior == expected  # type: ignore[arg-type]
+    assert policy.decide(tool, {}, [Path("/work/a.py")]).behavior == expected  # type: ignore[arg-type]
 
 
 def test_deny_rules_win_over_allow_and_bypass() -> None:
     warnings: list[str] = []
     policy = PermissionPolicy(
         mode=PermissionMode.BYPASS,
-        allow=parse_rules(["Bash"], deny=False, warnings=warnings),
-        deny=parse_rules(["Bash"], deny=True, warnings=warnings),
+        allow=parse_rules(["Bash"], behavior="allow", warnings=warnings),
+        deny=parse_rules(["Bash"], behavior="deny", warnings=warnings),
     )
-    assert policy.decide(BashTool(), []).behavior == "deny"
+    assert policy.decide(BashTool(), {"command": "ls"}, []).behavior == "deny"
     assert warnings == []
 
 
 def test_paths_outside_the_roots_are_never_allowed_by_the_mode_alone() -> None:
     policy = PermissionPolicy(mode=PermissionMode.ACCEPT_EDITS, roots=[Path("/work")])
-    outside = policy.decide(EditTool(), [Path("/etc/passwd")])
+    outside = policy.decide(EditTool(), {}, [Path("/etc/passwd")])
     assert outside.behavior == "ask" and "/etc/passwd" in outside.reason
-    assert policy.decide(ReadTool(), [Path("/workshop/x")]).behavior == "ask"
-    assert policy.decide(ReadTool(), [Path("/work")]).behavior == "allow"
-    assert policy.decide(EditTool(), [Path("/work/sub/a.py")]).behavior == "allow"
+    assert policy.decide(ReadTool(), {}, [Path("/workshop/x")]).behavior == "ask"
+    assert policy.decide(ReadTool(), {}, [Path("/work")]).behavior == "allow"
+    assert policy.decide(EditTool(), {}, [Path("/work/sub/a.py")]).behavior == "allow"
 
 
-def test_rule_lists_split_on_commas_and_spaces_and_skip_specifiers() -> None:
+def test_rule_lists_split_on_commas_and_spaces_but_not_inside_specifiers() -> None:
     warnings: list[str] = []
     rules = parse_rules(
-        ["Read,Edit", "Bash(git status:*) LS", "broken("], deny=False, warnings=warnings
+        ["Read,Edit", "Bash(git status:*) LS", "broken("], behavior="allow", warnings=warnings
     )
-    assert [(r.tool, r.specifier) for r in rules] == [("Read", None), ("Edit", None), ("LS", None)]
-    assert len(warnings) == 2 and "Bash(git status:*)" in warnings[0]
-
-
-def test_deny_rules_with_specifiers_fail_closed() -> None:
-    warnings: list[str] = []
-    deny = parse_rules(["Bash(rm:*)"], deny=True, warnings=warnings)
-    policy = PermissionPolicy(mode=PermissionMode.BYPASS, deny=deny)
-    assert policy.decide(BashTool(), []).behavior == "deny"
-    assert warnings == [
-        "deny rule 'Bash(rm:*)' denies all of Bash: rule specifiers are not supported yet"
+    assert [(r.tool, r.specifier) for r in rules] == [
+        ("Read", None),
+        ("Edit", None),
+        ("Bash", "git status:*"),
+        ("LS", None),
     ]
+    assert len(warnings) == 1 and "broken(" in warnings[0]
+
+
+def test_deny_rules_with_specifiers_deny_only_what_they_name() -> None:
+    warnings: list[str] = []
+    deny = parse_rules(["Bash(rm:*)"], behavior="deny", warnings=warnings)
+    policy = PermissionPolicy(mode=PermissionMode.BYPASS, deny=deny)
+    assert policy.decide(BashTool(), {"command": "rm -rf x"}, []).behavior == "deny"
+    assert policy.decide(BashTool(), {"command": "ls"}, []).behavior == "allow"
+    assert warnings == []
 
 
 def test_session_update_shapes() -> None:

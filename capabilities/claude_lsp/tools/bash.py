@@ -18,6 +18,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
+from claude_lsp.policy.shell_split import split_command
 from claude_lsp.tools.base import Tool, ToolContext, ToolResult
 from claude_lsp.tools.shells import (
     OUTPUT_SETTLE_S,
@@ -182,6 +183,23 @@ def _shorten(text: str, limit: int = _TITLE_CHARS) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
+# Redirection targets that write no file.
+DEVICES = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty"})
+
+
+def written_files(command: str, ctx: ToolContext) -> list[Path]:
+    """The files `command`'s output redirections write, resolved from the shell's cwd.
+
+    Targets only known when the command runs (`> "$OUT"`) are left out; the permission
+    policy asks about those itself.
+    """
+    return [
+        ctx.resolve(target)
+        for target in split_command(command).writes
+        if target not in DEVICES and not any(char in target for char in "$`*?[")
+    ]
+
+
 class BashTool(Tool):
     """Runs one shell command and returns its output; `cd` persists across calls."""
 
@@ -189,6 +207,13 @@ class BashTool(Tool):
     kind = "execute"
     reads_disk = True
     read_only = False
+
+    def paths(self, tool_input: dict[str, Any], ctx: ToolContext) -> list[Path]:
+        """The files the command writes by redirection: checked like edits, shown as
+        the call's locations."""
+        command = tool_input.get("command")
+        return written_files(command, ctx) if isinstance(command, str) else []
+
     description = (
         "Run a shell command with bash in the session's working directory and return its "
         "output (stdout, then stderr) and its exit code when it fails.\n\n"
