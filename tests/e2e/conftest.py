@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from lsprotocol import types
 from pygls.protocol import default_converter
 from pytest_lsp import (
@@ -28,6 +29,18 @@ from tests.e2e.helix import helix_capabilities
 
 SERVER = [sys.executable, "-m", "claude_lsp"]
 EDITORS = ["visual-studio-code", "neovim", "emacs"]
+# The client profiles every end-to-end protocol point runs against: VS Code with the
+# claude extension, Neovim without it, and a Helix-like client (no showMessageRequest,
+# no change annotations). Parametrize `("editor", "claude")` and pass
+# `start_editor(env, root, editor, **claude)`.
+PROFILES = [
+    pytest.param("visual-studio-code", {"sessionUpdate": True}, id="vscode+claude"),
+    pytest.param("neovim", {}, id="neovim"),
+    pytest.param("helix", {}, id="helix"),
+]
+# The position encoding each editor ends up with: the first of its `positionEncodings`,
+# or UTF-16 when it offers none (VS Code).
+ENCODINGS = {"visual-studio-code": "utf-16", "neovim": "utf-8", "emacs": "utf-32", "helix": "utf-8"}
 
 
 class ClaudeTestProtocol(LanguageClientProtocol, ClaudeMessagesProtocol):
@@ -71,24 +84,40 @@ class Recorder:
     def of_kind(self, kind: str) -> list[dict[str, Any]]:
         return [u["update"] for u in self.updates if u["update"]["sessionUpdate"] == kind]
 
+    async def next_of_kind(self, kind: str, timeout: float = 10) -> dict[str, Any]:
+        """The first update of `kind`, waiting for it to arrive."""
+        async with asyncio.timeout(timeout):
+            while not (found := self.of_kind(kind)):
+                await asyncio.sleep(0.01)
+        return found[0]
+
     def text(self) -> str:
         return "".join(u["content"]["text"] for u in self.of_kind("agent_message_chunk"))
 
 
 @asynccontextmanager
 async def start_editor(
-    env: dict[str, str], root: Path, editor: str = "visual-studio-code", **claude: Any
+    env: dict[str, str],
+    root: Path,
+    editor: str = "visual-studio-code",
+    *,
+    initialization_options: Any = None,
+    configuration: dict[str, Any] | None = None,
+    **claude: Any,
 ) -> AsyncIterator[tuple[LanguageClient, Recorder]]:
     """Start the server, initialise it as `editor` would, and shut it down at the end.
 
     Keyword arguments become the client's `experimental.claude` capability; pass
-    `claude=None`-free defaults for a rich client (`sessionUpdate=True`).
+    `claude=None`-free defaults for a rich client (`sessionUpdate=True`). `configuration`
+    is what the client answers to `workspace/configuration`.
     """
     config = ClientServerConfig(server_command=SERVER, server_env=env, client_factory=make_client)
     client = await config.start()
     assert isinstance(client, LanguageClient)
     recorder = Recorder()
     _install_handlers(client, recorder)
+    if configuration is not None:
+        client.set_configuration(configuration)
     capabilities = helix_capabilities() if editor == "helix" else client_capabilities(editor)
     if claude:
         capabilities.experimental = {"claude": {"protocolVersion": 1, **claude}}
@@ -97,6 +126,7 @@ async def start_editor(
             capabilities=capabilities,
             root_uri=root.as_uri(),
             workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
+            initialization_options=initialization_options,
         )
     )
     try:
@@ -119,6 +149,43 @@ def _install_handlers(client: LanguageClient, recorder: Recorder) -> None:
     def on_apply(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
         recorder.edits.append(params)
         return types.ApplyWorkspaceEditResult(applied=recorder.apply_edits)
+
+
+def text_edit(start: tuple[int, int], end: tuple[int, int], new_text: str) -> types.TextEdit:
+    return types.TextEdit(
+        range=types.Range(
+            start=types.Position(line=start[0], character=start[1]),
+            end=types.Position(line=end[0], character=end[1]),
+        ),
+        new_text=new_text,
+    )
+
+
+def sent_edits(
+    editor: str, params: types.ApplyWorkspaceEditParams, uri: str, version: int
+) -> list[Any]:
+    """The edits of one document, checking the shape each editor can take.
+
+    None of them carries change annotations: only a diff review asks for those.
+    """
+    edit = params.edit
+    assert edit.change_annotations is None
+    if editor == "neovim":  # no documentChanges support: plain, unversioned changes
+        assert edit.document_changes is None
+        assert edit.changes is not None and list(edit.changes) == [uri]
+        return list(edit.changes[uri])
+    assert edit.changes is None
+    (change,) = edit.document_changes or []
+    assert isinstance(change, types.TextDocumentEdit)
+    assert change.text_document.uri == uri and change.text_document.version == version
+    return list(change.edits)
+
+
+def negotiated_encoding(client: LanguageClient, editor: str) -> str:
+    """The position encoding the server chose in `initialize`, as `editor` expects it."""
+    encoding = client.init_result.capabilities.position_encoding
+    assert encoding == ENCODINGS[editor]
+    return str(encoding)
 
 
 async def request(

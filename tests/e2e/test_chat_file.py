@@ -12,11 +12,9 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
 from tests.conftest import agent_env
-from tests.e2e.conftest import start_editor
+from tests.e2e.conftest import PROFILES, negotiated_encoding, start_editor
 from tests.e2e.editor_buffers import EditorBuffers
 from tests.fakeapi import FakeAnthropic, reply, text, tool_use
-
-ENCODING = {"helix": "utf-8", "neovim": "utf-8", "visual-studio-code": "utf-16"}
 
 
 async def command(client: Any, name: str, *arguments: Any) -> Any:
@@ -28,16 +26,16 @@ async def command(client: Any, name: str, *arguments: Any) -> Any:
     )
 
 
-@pytest.mark.parametrize("editor", ["helix", "neovim"])
+@pytest.mark.parametrize(("editor", "claude"), PROFILES)
 async def test_write_under_you_send_and_the_answer_streams_into_the_file(
-    editor: str, fake_api: FakeAnthropic, project: Path, tmp_path: Path
+    editor: str, claude: dict[str, Any], fake_api: FakeAnthropic, project: Path, tmp_path: Path
 ) -> None:
     fake_api.script(
         reply(text("Let me check. "), tool_use("Read", {"file_path": str(project / "calc.py")})),
         reply(text("add subtracts: it should return a + b.")),
     )
     chat = project / ".claude" / "chat.md"
-    async with start_editor(agent_env(fake_api, tmp_path), project, editor) as (
+    async with start_editor(agent_env(fake_api, tmp_path), project, editor, **claude) as (
         client,
         recorder,
     ):
@@ -45,7 +43,7 @@ async def test_write_under_you_send_and_the_answer_streams_into_the_file(
         assert {"claude.openChat", "claude.ask", "claude.chat.send"} <= set(commands)
         uri = await command(client, "claude.openChat")
         assert uri == chat.as_uri() and chat.read_text().endswith("## You\n\n")
-        buffers = EditorBuffers(client, recorder, ENCODING[editor])
+        buffers = EditorBuffers(client, recorder, negotiated_encoding(client, editor))
         buffers.open(chat, chat.read_text() + "What is wrong with add?\n")
         actions = await client.text_document_code_action_async(
             types.CodeActionParams(

@@ -1,4 +1,4 @@
-"""Agent edits to open documents, end to end, as VS Code, Neovim and Emacs would see them.
+"""Agent edits to open documents, end to end, as VS Code, Neovim, Emacs and Helix see them.
 
 The shared harness only records `workspace/applyEdit` and answers it. `EditorBuffers`
 adds what a real editor does next: it applies the edit to its buffer and reports it with
@@ -16,11 +16,21 @@ from lsprotocol import types
 from pygls.uris import to_fs_path
 
 from tests.conftest import agent_env
-from tests.e2e.conftest import EDITORS, new_session, prompt, start_editor
+from tests.e2e.conftest import (
+    EDITORS,
+    negotiated_encoding,
+    new_session,
+    prompt,
+    sent_edits,
+    start_editor,
+    text_edit,
+)
 from tests.e2e.editor_buffers import EditorBuffers
 from tests.fakeapi import FakeAnthropic, reply, text, tool_use
 
-ENCODING = {"visual-studio-code": "utf-16", "neovim": "utf-8", "emacs": "utf-32"}
+# Every editor preset, and the Helix-like client (documentChanges with create, no
+# change annotations, utf-8 positions).
+EDIT_CLIENTS = [*EDITORS, "helix"]
 
 
 def edit_result(fake_api: FakeAnthropic) -> dict[str, Any]:
@@ -34,32 +44,6 @@ def result_text(result: dict[str, Any]) -> str:
     return str(result["content"][0]["text"])
 
 
-def text_edit(start: tuple[int, int], end: tuple[int, int], new_text: str) -> types.TextEdit:
-    return types.TextEdit(
-        range=types.Range(
-            start=types.Position(line=start[0], character=start[1]),
-            end=types.Position(line=end[0], character=end[1]),
-        ),
-        new_text=new_text,
-    )
-
-
-def sent_edits(
-    editor: str, params: types.ApplyWorkspaceEditParams, uri: str, version: int
-) -> list[Any]:
-    """The edits of one document, checking the shape each editor can take."""
-    edit = params.edit
-    if editor == "neovim":  # no documentChanges support: plain, unversioned changes
-        assert edit.document_changes is None
-        assert edit.changes is not None and list(edit.changes) == [uri]
-        return list(edit.changes[uri])
-    assert edit.changes is None
-    (change,) = edit.document_changes or []
-    assert isinstance(change, types.TextDocumentEdit)
-    assert change.text_document.uri == uri and change.text_document.version == version
-    return list(change.edits)
-
-
 def edit_script(fake_api: FakeAnthropic, path: Path, old: str, new: str) -> None:
     fake_api.script(
         reply(tool_use("Read", {"file_path": str(path)})),
@@ -71,7 +55,7 @@ def edit_script(fake_api: FakeAnthropic, path: Path, old: str, new: str) -> None
 UNICODE = 'greeting = "héllo 😀"; count = 1\nprint(greeting)\n'
 
 
-@pytest.mark.parametrize("editor", EDITORS)
+@pytest.mark.parametrize("editor", EDIT_CLIENTS)
 async def test_edit_sends_a_minimal_edit_in_the_negotiated_encoding(
     editor: str, fake_api: FakeAnthropic, project: Path, tmp_path: Path
 ) -> None:
@@ -79,8 +63,7 @@ async def test_edit_sends_a_minimal_edit_in_the_negotiated_encoding(
     path.write_text(UNICODE)
     edit_script(fake_api, path, "count = 1", "count = 2")
     async with start_editor(agent_env(fake_api, tmp_path), project, editor) as (client, recorder):
-        encoding = ENCODING[editor]
-        assert client.init_result.capabilities.position_encoding == encoding
+        encoding = negotiated_encoding(client, editor)
         buffers = EditorBuffers(client, recorder, encoding)
         uri = buffers.open(path, UNICODE, version=3)
         session_id = await new_session(client, project, modeId="acceptEdits")
@@ -97,7 +80,7 @@ async def test_edit_sends_a_minimal_edit_in_the_negotiated_encoding(
     assert path.read_text() == UNICODE  # the buffer changed; saving is the user's call
 
 
-@pytest.mark.parametrize("editor", EDITORS)
+@pytest.mark.parametrize("editor", EDIT_CLIENTS)
 async def test_crlf_buffer_without_a_final_newline(
     editor: str, fake_api: FakeAnthropic, project: Path, tmp_path: Path
 ) -> None:
@@ -106,7 +89,7 @@ async def test_crlf_buffer_without_a_final_newline(
     path.write_bytes(buffer.encode())
     edit_script(fake_api, path, "b = 2", "b = 3\nc = 4")
     async with start_editor(agent_env(fake_api, tmp_path), project, editor) as (client, recorder):
-        buffers = EditorBuffers(client, recorder, ENCODING[editor])
+        buffers = EditorBuffers(client, recorder, negotiated_encoding(client, editor))
         uri = buffers.open(path, buffer)
         session_id = await new_session(client, project, modeId="acceptEdits")
         await prompt(client, session_id, "add c")
@@ -143,7 +126,7 @@ async def test_write_to_an_open_document_still_sends_only_what_changed(
     assert not edit_result(fake_api).get("is_error")
 
 
-@pytest.mark.parametrize("editor", EDITORS)
+@pytest.mark.parametrize("editor", EDIT_CLIENTS)
 async def test_write_of_a_new_file(
     editor: str, fake_api: FakeAnthropic, project: Path, tmp_path: Path
 ) -> None:
@@ -155,17 +138,18 @@ async def test_write_of_a_new_file(
     )
     (project / "pkg").mkdir()
     async with start_editor(agent_env(fake_api, tmp_path), project, editor) as (client, recorder):
-        buffers = EditorBuffers(client, recorder, ENCODING[editor])
+        buffers = EditorBuffers(client, recorder, negotiated_encoding(client, editor))
         session_id = await new_session(client, project, modeId="acceptEdits")
         await prompt(client, session_id, "add the answer")
 
     outcome = edit_result(fake_api)
     assert not outcome.get("is_error") and result_text(outcome).startswith("Created")
-    if editor != "visual-studio-code":  # no CreateFile support: written to disk
+    if editor in ("neovim", "emacs"):  # no CreateFile in documentChanges: written to disk
         assert recorder.edits == [] and path.read_text() == content
         return
     (params,) = recorder.edits
     assert params.label == f"Claude: Write {path}"
+    assert params.edit.change_annotations is None
     create, fill = params.edit.document_changes or []
     assert isinstance(create, types.CreateFile) and create.uri == path.as_uri()
     assert isinstance(fill, types.TextDocumentEdit) and fill.text_document.version is None
@@ -174,7 +158,7 @@ async def test_write_of_a_new_file(
     assert path.read_text() == ""  # created by the editor, content unsaved in its buffer
 
 
-@pytest.mark.parametrize("editor", EDITORS)
+@pytest.mark.parametrize("editor", EDIT_CLIENTS)
 async def test_rejected_edit_is_reported_as_not_applied(
     editor: str, fake_api: FakeAnthropic, project: Path, tmp_path: Path
 ) -> None:
@@ -183,7 +167,7 @@ async def test_rejected_edit_is_reported_as_not_applied(
     edit_script(fake_api, calc, "a - b", "a + b")
     async with start_editor(agent_env(fake_api, tmp_path), project, editor) as (client, recorder):
         recorder.apply_edits = False
-        buffers = EditorBuffers(client, recorder, ENCODING[editor])
+        buffers = EditorBuffers(client, recorder, negotiated_encoding(client, editor))
         uri = buffers.open(calc, before)
         session_id = await new_session(client, project, modeId="acceptEdits")
         await prompt(client, session_id, "fix it")
@@ -205,7 +189,7 @@ async def test_edit_the_editor_never_shows_is_reported_as_not_applied(
     before = calc.read_text()
     edit_script(fake_api, calc, "a - b", "a + b")
     async with start_editor(agent_env(fake_api, tmp_path), project, editor) as (client, recorder):
-        buffers = EditorBuffers(client, recorder, ENCODING[editor])
+        buffers = EditorBuffers(client, recorder, negotiated_encoding(client, editor))
         buffers.confirm = False  # answers applied: true, sends no didChange
         buffers.open(calc, before)
         session_id = await new_session(client, project, modeId="acceptEdits")
@@ -287,3 +271,77 @@ async def test_edited_buffers_are_saved_before_the_shell_reads_the_disk(
     else:  # a client without the flag is never asked; the shell sees the disk as it is
         assert save_requests == []
         assert "return a - b" in shell_output["content"][0]["text"]
+
+
+@pytest.mark.parametrize("accept", [True, False])
+async def test_diff_review_lets_the_editor_preview_replace_the_permission_question(
+    accept: bool, fake_api: FakeAnthropic, project: Path, tmp_path: Path
+) -> None:
+    path = project / "calc.py"
+    old = path.read_text()
+    edit_script(fake_api, path, "a - b", "a + b")
+    other = project / "other.py"
+    other.write_text("x = 1\n")
+    edit_script(fake_api, other, "x = 1", "x = 2")
+    async with start_editor(
+        agent_env(fake_api, tmp_path),
+        project,
+        sessionUpdate=True,
+        requestPermission=True,
+        diffReview=True,
+    ) as (client, recorder):
+        buffers = EditorBuffers(client, recorder, "utf-16")
+        uri = buffers.open(path, old)
+        recorder.apply_edits = accept  # the user accepts or rejects the previewed hunks
+        session_id = await new_session(client, project)
+        await prompt(client, session_id, "fix add")
+        reviewed_requests = list(recorder.permission_requests)
+        recorder.permission_answer = "reject_once"
+        await prompt(client, session_id, "edit other.py")
+
+    assert reviewed_requests == []  # the preview was the question
+    (params,) = recorder.edits
+    (change,) = params.edit.document_changes or []
+    assert isinstance(change, types.TextDocumentEdit)
+    assert all(isinstance(e, types.AnnotatedTextEdit) for e in change.edits)
+    annotations = params.edit.change_annotations or {}
+    assert annotations and all(a.needs_confirmation for a in annotations.values())
+    edited = fake_api.message_requests()[2].body["messages"][-1]["content"][0]
+    if accept:
+        assert buffers.texts[uri] == old.replace("a - b", "a + b")
+        assert not edited.get("is_error")
+    else:
+        assert buffers.texts[uri] == old and edited["is_error"]
+        assert "not" in result_text(edited) and "rejected" in result_text(edited)
+    # other.py is not open, so it would be written on disk: that still asks first
+    (question,) = recorder.permission_requests
+    assert question["toolCall"]["rawInput"]["file_path"] == str(other)
+    assert other.read_text() == "x = 1\n" and path.read_text() == old
+
+
+async def test_diff_review_without_change_annotations_asks_the_permission_question(
+    fake_api: FakeAnthropic, project: Path, tmp_path: Path
+) -> None:
+    """A Helix-like client cannot preview annotated hunks, so opting in changes nothing."""
+    path = project / "calc.py"
+    old = path.read_text()
+    edit_script(fake_api, path, "a - b", "a + b")
+    async with start_editor(
+        agent_env(fake_api, tmp_path),
+        project,
+        "helix",
+        sessionUpdate=True,
+        requestPermission=True,
+        diffReview=True,
+    ) as (client, recorder):
+        buffers = EditorBuffers(client, recorder, negotiated_encoding(client, "helix"))
+        uri = buffers.open(path, old)
+        session_id = await new_session(client, project)
+        await prompt(client, session_id, "fix add")
+
+    (question,) = recorder.permission_requests
+    assert question["toolCall"]["rawInput"]["file_path"] == str(path)
+    (params,) = recorder.edits
+    assert sent_edits("helix", params, uri, 1) == [text_edit((1, 13), (1, 14), "+")]
+    assert buffers.texts[uri] == old.replace("a - b", "a + b")
+    assert not edit_result(fake_api).get("is_error")

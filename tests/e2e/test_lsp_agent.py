@@ -4,22 +4,49 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
+from pytest_lsp import LanguageClient
 
 from tests.conftest import agent_env
-from tests.e2e.conftest import EDITORS, new_session, prompt, request, start_editor
+from tests.e2e.conftest import (
+    EDITORS,
+    PROFILES,
+    Recorder,
+    negotiated_encoding,
+    new_session,
+    prompt,
+    request,
+    sent_edits,
+    start_editor,
+    text_edit,
+)
 from tests.e2e.editor_buffers import EditorBuffers
 from tests.fakeapi import FakeAnthropic, hang, http_error, reply, text, tool_use
 
 
-@pytest.mark.parametrize("editor", EDITORS)
+def only_updates_if_asked(claude: dict[str, Any], recorder: Recorder) -> bool:
+    """Whether the client opted in to updates; one that did not must have received none."""
+    if not claude.get("sessionUpdate"):
+        assert recorder.updates == []
+        return False
+    return True
+
+
+def progress_ends(client: LanguageClient) -> list[str]:
+    """The end message of each work-done progress the client was shown."""
+    return [reports[-1].message for reports in client.progress_reports.values()]
+
+
+@pytest.mark.parametrize("editor", [*EDITORS, "helix"])
 async def test_initialize_advertises_the_claude_extension(
     editor: str, fake_api: FakeAnthropic, project: Path, tmp_path: Path
 ) -> None:
     async with start_editor(agent_env(fake_api, tmp_path), project, editor) as (client, _):
+        negotiated_encoding(client, editor)
         capabilities = client.init_result.capabilities
         assert capabilities.experimental["claude"]["protocolVersion"] == 1
         assert "acceptEdits" in capabilities.experimental["claude"]["modes"]
@@ -75,8 +102,9 @@ async def test_fix_the_bug_streams_updates_and_edits_the_file(
     assert "return a - b" in tool_result["content"][0]["text"]
 
 
+@pytest.mark.parametrize(("editor", "claude"), PROFILES)
 async def test_reads_see_unsaved_buffers_and_edits_go_through_the_editor(
-    fake_api: FakeAnthropic, project: Path, tmp_path: Path
+    editor: str, claude: dict[str, Any], fake_api: FakeAnthropic, project: Path, tmp_path: Path
 ) -> None:
     calc = project / "calc.py"
     unsaved = "def add(a, b):\n    return a - b  # unsaved\n"
@@ -87,12 +115,12 @@ async def test_reads_see_unsaved_buffers_and_edits_go_through_the_editor(
         ),
         reply(text("Done.")),
     )
-    async with start_editor(agent_env(fake_api, tmp_path), project, sessionUpdate=True) as (
+    async with start_editor(agent_env(fake_api, tmp_path), project, editor, **claude) as (
         client,
         recorder,
     ):
-        buffers = EditorBuffers(client, recorder, "utf-16")
-        buffers.open(calc, unsaved, version=7)
+        buffers = EditorBuffers(client, recorder, negotiated_encoding(client, editor))
+        uri = buffers.open(calc, unsaved, version=7)
         session_id = await new_session(client, project, modeId="acceptEdits")
         result = await prompt(client, session_id, "fix it")
 
@@ -100,26 +128,21 @@ async def test_reads_see_unsaved_buffers_and_edits_go_through_the_editor(
     read_result = fake_api.message_requests()[1].body["messages"][-1]["content"][0]
     assert "# unsaved" in read_result["content"][0]["text"]
     (edit,) = recorder.edits
-    assert edit.label.startswith("Claude: ")
-    (change,) = edit.edit.document_changes
-    assert change.text_document.version == 7
-    assert list(change.edits) == [
-        types.TextEdit(
-            range=types.Range(
-                start=types.Position(line=1, character=13), end=types.Position(line=1, character=14)
-            ),
-            new_text="+",
-        )
-    ]
-    assert buffers.texts[calc.as_uri()] == "def add(a, b):\n    return a + b  # unsaved\n"
+    assert edit.label == f"Claude: Edit {calc}"
+    assert sent_edits(editor, edit, uri, 7) == [text_edit((1, 13), (1, 14), "+")]
+    assert buffers.texts[uri] == "def add(a, b):\n    return a + b  # unsaved\n"
     edit_result = fake_api.message_requests()[2].body["messages"][-1]["content"][0]
     assert not edit_result.get("is_error")
     # nothing was written behind the editor's back
     assert calc.read_text() == "def add(a, b):\n    return a - b\n"
+    if only_updates_if_asked(claude, recorder):
+        calls = recorder.of_kind("tool_call")
+        assert [c["_meta"]["claude"]["toolName"] for c in calls] == ["Read", "Edit"]
 
 
+@pytest.mark.parametrize(("editor", "claude"), PROFILES)
 async def test_rejected_editor_edit_is_reported_to_the_model(
-    fake_api: FakeAnthropic, project: Path, tmp_path: Path
+    editor: str, claude: dict[str, Any], fake_api: FakeAnthropic, project: Path, tmp_path: Path
 ) -> None:
     calc = project / "calc.py"
     fake_api.script(
@@ -129,7 +152,7 @@ async def test_rejected_editor_edit_is_reported_to_the_model(
         ),
         reply(text("The edit was not applied.")),
     )
-    async with start_editor(agent_env(fake_api, tmp_path), project, sessionUpdate=True) as (
+    async with start_editor(agent_env(fake_api, tmp_path), project, editor, **claude) as (
         client,
         recorder,
     ):
@@ -142,8 +165,11 @@ async def test_rejected_editor_edit_is_reported_to_the_model(
             )
         )
         session_id = await new_session(client, project, modeId="acceptEdits")
-        await prompt(client, session_id, "fix it")
+        result = await prompt(client, session_id, "fix it")
 
+    assert result["result"] == "The edit was not applied."
+    (edit,) = recorder.edits
+    assert sent_edits(editor, edit, calc.as_uri(), 1) == [text_edit((1, 13), (1, 14), "+")]
     edit_result = fake_api.message_requests()[2].body["messages"][-1]["content"][0]
     assert edit_result["is_error"] is True
     assert "not applied" in edit_result["content"][0]["text"]
@@ -169,7 +195,12 @@ async def test_permission_question_goes_to_the_client(
     (question,) = recorder.permission_requests
     assert question["sessionId"] == session_id
     assert question["toolCall"]["rawInput"]["command"].startswith("echo hi")
-    assert {o["kind"] for o in question["options"]} == {"allow_once", "allow_always", "reject_once"}
+    assert [o["kind"] for o in question["options"]] == [
+        "allow_once",
+        "allow_always",
+        "reject_once",
+        "reject_always",
+    ]
     bash_result = fake_api.message_requests()[1].body["messages"][-1]["content"][0]
     if answer == "allow_once":
         assert marker.read_text() == "hi\n"
@@ -205,13 +236,14 @@ async def test_an_unanswered_approval_times_out_and_the_write_is_denied(
     assert len(failed) == 1
 
 
+@pytest.mark.parametrize(("editor", "claude"), PROFILES)
 async def test_cancel_stops_the_turn_and_the_session_takes_the_next_prompt(
-    fake_api: FakeAnthropic, project: Path, tmp_path: Path
+    editor: str, claude: dict[str, Any], fake_api: FakeAnthropic, project: Path, tmp_path: Path
 ) -> None:
     fake_api.script(hang(), reply(text("second answer")))
-    async with start_editor(agent_env(fake_api, tmp_path), project, sessionUpdate=True) as (
+    async with start_editor(agent_env(fake_api, tmp_path), project, editor, **claude) as (
         client,
-        _,
+        recorder,
     ):
         session_id = await new_session(client, project)
         pending = asyncio.ensure_future(prompt(client, session_id, "first"))
@@ -219,19 +251,24 @@ async def test_cancel_stops_the_turn_and_the_session_takes_the_next_prompt(
         client.protocol.notify("claude/session/cancel", {"sessionId": session_id})
         first = await asyncio.wait_for(pending, 5)
         second = await prompt(client, session_id, "again")
+        ends = progress_ends(client)
 
     assert first["stopReason"] == "cancelled"
     assert fake_api.message_requests()[0].disconnected.wait(5), "the HTTP stream was not closed"
     assert second["stopReason"] == "end_turn" and second["result"] == "second answer"
+    assert ends[0] == "Cancelled" and ends[1].startswith("Done (1 turn, ")
+    if only_updates_if_asked(claude, recorder):
+        assert "second answer" in recorder.text()
 
 
+@pytest.mark.parametrize(("editor", "claude"), PROFILES)
 async def test_bad_params_get_invalid_params_and_the_server_keeps_serving(
-    fake_api: FakeAnthropic, project: Path, tmp_path: Path
+    editor: str, claude: dict[str, Any], fake_api: FakeAnthropic, project: Path, tmp_path: Path
 ) -> None:
     fake_api.script(reply(text("still here")))
-    async with start_editor(agent_env(fake_api, tmp_path), project, sessionUpdate=True) as (
+    async with start_editor(agent_env(fake_api, tmp_path), project, editor, **claude) as (
         client,
-        _,
+        recorder,
     ):
         with pytest.raises(JsonRpcException) as missing_cwd:
             await request(client, "claude/session/new", {})
@@ -258,10 +295,15 @@ async def test_bad_params_get_invalid_params_and_the_server_keeps_serving(
             )
         assert bad_mode.value.code == -32602
         assert (await prompt(client, session_id, "hi"))["result"] == "still here"
+    if only_updates_if_asked(claude, recorder):
+        assert recorder.text() == "still here"
 
 
-async def test_no_credentials_is_error_32001(project: Path, tmp_path: Path) -> None:
-    async with start_editor(agent_env(None, tmp_path), project, sessionUpdate=True) as (client, _):
+@pytest.mark.parametrize(("editor", "claude"), PROFILES)
+async def test_no_credentials_is_error_32001(
+    editor: str, claude: dict[str, Any], project: Path, tmp_path: Path
+) -> None:
+    async with start_editor(agent_env(None, tmp_path), project, editor, **claude) as (client, _):
         session_id = await new_session(client, project)
         with pytest.raises(JsonRpcException) as error:
             await prompt(client, session_id, "hi")
@@ -269,33 +311,44 @@ async def test_no_credentials_is_error_32001(project: Path, tmp_path: Path) -> N
     assert "ANTHROPIC_API_KEY" in error.value.message
 
 
+@pytest.mark.parametrize(("editor", "claude"), PROFILES)
 async def test_api_failure_after_retries_is_error_32002(
-    fake_api: FakeAnthropic, project: Path, tmp_path: Path
+    editor: str, claude: dict[str, Any], fake_api: FakeAnthropic, project: Path, tmp_path: Path
 ) -> None:
     fake_api.script(*[http_error(529, retry_after_ms=1) for _ in range(3)])
     env = agent_env(fake_api, tmp_path, CLAUDE_LSP_MAX_RETRIES="2")
-    async with start_editor(env, project, sessionUpdate=True) as (client, recorder):
+    async with start_editor(env, project, editor, **claude) as (client, recorder):
         session_id = await new_session(client, project)
         with pytest.raises(JsonRpcException) as error:
             await prompt(client, session_id, "hi")
+        ends = progress_ends(client)
     assert error.value.code == -32002
     assert error.value.data == {"status": 529, "type": "overloaded_error"}
     assert len(fake_api.message_requests()) == 3
-    assert [u["attempt"] for u in recorder.of_kind("api_retry")] == [1, 2]
+    assert ends == [f"Failed: {error.value.message}"]
+    if only_updates_if_asked(claude, recorder):
+        assert [u["attempt"] for u in recorder.of_kind("api_retry")] == [1, 2]
 
 
+@pytest.mark.parametrize(("editor", "claude"), PROFILES)
 async def test_set_mode_reports_the_new_mode(
-    fake_api: FakeAnthropic, project: Path, tmp_path: Path
+    editor: str, claude: dict[str, Any], fake_api: FakeAnthropic, project: Path, tmp_path: Path
 ) -> None:
-    async with start_editor(agent_env(fake_api, tmp_path), project, sessionUpdate=True) as (
+    async with start_editor(agent_env(fake_api, tmp_path), project, editor, **claude) as (
         client,
         recorder,
     ):
         session_id = await new_session(client, project)
-        await request(client, "claude/session/setMode", {"sessionId": session_id, "modeId": "plan"})
-    assert recorder.of_kind("current_mode_update") == [
-        {"sessionUpdate": "current_mode_update", "currentModeId": "plan"}
-    ]
+        set_mode = {"sessionId": session_id, "modeId": "plan"}
+        changed = await request(client, "claude/session/setMode", set_mode)
+        # loading a session the server hosts describes it as it is now
+        loaded = await request(client, "claude/session/load", {"sessionId": session_id})
+    assert changed == {}
+    assert loaded["modes"]["currentModeId"] == "plan"
+    if only_updates_if_asked(claude, recorder):
+        assert recorder.of_kind("current_mode_update") == [
+            {"sessionUpdate": "current_mode_update", "currentModeId": "plan"}
+        ]
 
 
 async def test_clients_that_did_not_opt_in_get_no_session_updates(

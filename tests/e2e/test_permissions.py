@@ -8,6 +8,7 @@ diagnostic with code actions and the claude.approve / claude.deny commands.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -141,6 +142,38 @@ async def test_request_permission_always_allow_is_not_asked_again(
     assert first.read_text() == "hi\n" and second.read_text() == "hi\n"
 
 
+async def test_request_permission_offers_every_option_and_reject_always_sticks(
+    fake_api: FakeAnthropic, project: Path, tmp_path: Path
+) -> None:
+    marker = project / "ran.txt"
+    fake_api.script(bash(marker), bash(marker), reply(text("ok")))
+    async with start_editor(
+        agent_env(fake_api, tmp_path), project, sessionUpdate=True, requestPermission=True
+    ) as (client, recorder):
+        recorder.permission_answer = "reject_always"
+        await prompt(client, await new_session(client, project), "mark twice")
+
+    (question,) = recorder.permission_requests  # the second call was refused unasked
+    assert question["options"] == [
+        {"optionId": "allow_once", "name": "Allow", "kind": "allow_once"},
+        {
+            "optionId": "allow_always",
+            "name": "Always allow Bash(echo hi) in this project",
+            "kind": "allow_always",
+        },
+        {"optionId": "reject_once", "name": "Deny", "kind": "reject_once"},
+        {
+            "optionId": "reject_always",
+            "name": "Always deny this command in this session",
+            "kind": "reject_always",
+        },
+    ]
+    assert not marker.exists()
+    refused = tool_result(fake_api)
+    assert refused["is_error"] and "denied by rule Bash(echo hi > " in refused["content"][0]["text"]
+    assert not (project / ".claude" / "settings.local.json").exists()
+
+
 async def test_request_permission_for_an_edit_carries_the_diff(
     fake_api: FakeAnthropic, project: Path, tmp_path: Path
 ) -> None:
@@ -190,7 +223,11 @@ async def test_show_message_request_asks_plain_clients(
     (question,) = asked
     assert question.type == types.MessageType.Warning
     assert question.message == f"Claude wants to run: Bash(echo hi > {marker})"
-    assert [a.title for a in question.actions or []] == ["Allow once", "Always allow Bash", "Deny"]
+    assert [a.title for a in question.actions or []] == [
+        "Allow once",
+        "Always allow Bash(echo hi) in this project",
+        "Deny",
+    ]
     result = tool_result(fake_api)
     assert marker.exists() is runs
     assert bool(result.get("is_error")) is not runs
@@ -211,13 +248,14 @@ async def test_show_message_request_always_allow_and_edit_wording(
         reply(text("ok")),
     )
     asked: list[str] = []
+    titles: list[list[str]] = []
     async with start_editor(agent_env(fake_api, tmp_path), project, "neovim") as (client, _):
 
         @client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
         def on_message(params: types.ShowMessageRequestParams) -> types.MessageActionItem:
             asked.append(params.message)
-            tool = "Edit" if "edit" in params.message else "Bash"
-            return types.MessageActionItem(title=f"Always allow {tool}")
+            titles.append([action.title for action in params.actions or []])
+            return (params.actions or [])[1]  # "Always allow …"
 
         await prompt(client, await new_session(client, project), "fix and mark")
 
@@ -225,8 +263,15 @@ async def test_show_message_request_always_allow_and_edit_wording(
         "Claude wants to edit calc.py",
         f"Claude wants to run: Bash(echo hi > {marker})",
     ]
+    assert [t[1] for t in titles] == [
+        f"Always allow Edit(/{project.resolve()}/**) in this session",
+        "Always allow Bash(echo hi) in this project",
+    ]
     assert calc.read_text() == "def add(a, b):\n    return a + b\n"
     assert marker.read_text() == "hi\n"
+    # the Bash rule outlives the session; the edit approval does not
+    saved = json.loads((project / ".claude" / "settings.local.json").read_text())
+    assert saved == {"permissions": {"allow": ["Bash(echo hi)"]}}
 
 
 # -- 3. the approval queue (Helix) -----------------------------------------------------
@@ -248,7 +293,11 @@ async def test_helix_code_action_allow_runs_the_command_and_clears_the_diagnosti
         assert f"Claude wants to run: Bash(echo hi > {marker})" in diagnostic.message
         assert not marker.exists()
         actions = await actions_for(client, uri, diagnostic)
-        assert set(actions) == {"Claude: allow", "Claude: always allow Bash", "Claude: deny"}
+        assert set(actions) == {
+            "Claude: allow",
+            "Claude: always allow Bash(echo hi) in this project",
+            "Claude: deny",
+        }
         allow = actions["Claude: allow"]
         answered = await run_command(client, allow.command, *(allow.arguments or []))
         assert answered["answer"] == "allow_once"
@@ -270,7 +319,8 @@ async def test_helix_always_allow_code_action_makes_a_session_rule(
         ((uri, diagnostic),) = await wait_for_approvals(client)
         # nothing open and no file touched: a placeholder under the workspace root
         assert uri == (project / ".claude" / "approvals").as_uri()
-        always = (await actions_for(client, uri, diagnostic))["Claude: always allow Bash"]
+        actions = await actions_for(client, uri, diagnostic)
+        always = actions["Claude: always allow Bash(echo hi) in this project"]
         await run_command(client, always.command, *(always.arguments or []))
         await asyncio.wait_for(turn, 10)
         assert approvals(client) == []

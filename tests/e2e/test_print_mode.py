@@ -122,6 +122,7 @@ def test_stream_json_prints_each_step_as_it_happens(
     kinds = [(line["type"], line.get("subtype")) for line in lines]
     assert kinds[0] == ("system", "init") and kinds[-1] == ("result", "success")
     assert "Read" in lines[0]["tools"] and lines[0]["permissionMode"] == "acceptEdits"
+    assert {"clear", "compact", "help"} <= set(lines[0]["slash_commands"])
     blocks = [(line["type"], line["message"]["content"][0]["type"]) for line in lines[1:-1]]
     assert blocks == [
         ("assistant", "tool_use"),
@@ -321,20 +322,30 @@ def test_accept_edits_still_refuses_paths_outside_the_workspace(
     )
 
 
-def test_rules_with_specifiers_warn_and_fail_closed(
+def test_rules_with_specifiers_keep_the_tool_and_malformed_deny_rules_fail_closed(
     fake_api: FakeAnthropic, project: Path, tmp_path: Path
 ) -> None:
     fake_api.script(reply(text("ok")))
     done = run_cli(
-        ["-p", "hi", "--disallowedTools", "Bash(rm:*)", "--allowedTools", "Bash(git status)"],
+        [
+            "-p",
+            "hi",
+            "--disallowedTools",
+            "Bash(rm:*)",
+            "Read(~bob/notes)",
+            "--allowedTools",
+            "Bash(git status)",
+        ],
         project,
         agent_env(fake_api, tmp_path),
     )
     assert done.returncode == 0, done.stderr
     warnings = done.stderr.splitlines()
-    assert len(warnings) == 2 and all(w.startswith("claude-lsp: warning:") for w in warnings)
+    assert len(warnings) == 1 and warnings[0].startswith("claude-lsp: warning:")
+    assert "every use of Read" in warnings[0]
     offered = [tool["name"] for tool in fake_api.message_requests()[0].body["tools"]]
-    assert "Bash" not in offered
+    assert "Bash" in offered
+    assert not {"Read", "Grep", "Glob", "LS"} & set(offered)
 
 
 def test_a_reader_that_goes_away_is_not_an_error(
@@ -354,3 +365,15 @@ def test_a_reader_that_goes_away_is_not_an_error(
     assert json.loads(done.stdout)["subtype"] == "init"
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
     assert (project / "calc.py").read_text() == FIXED
+
+
+def test_a_slash_command_runs_in_print_mode(
+    fake_api: FakeAnthropic, project: Path, tmp_path: Path
+) -> None:
+    done = run_cli(
+        ["-p", "/cost", "--output-format", "json"], project, agent_env(fake_api, tmp_path)
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["subtype"] == "success" and result["result"].startswith("Total cost: $0.0000")
+    assert result["num_turns"] == 0 and fake_api.message_requests() == []

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pygls.exceptions import JsonRpcException
 
 from claude_lsp.sessions.transcripts import messages_of, read_entries
 from tests.conftest import agent_env
-from tests.e2e.conftest import new_session, prompt, request, start_editor
+from tests.e2e.conftest import PROFILES, new_session, prompt, request, start_editor
 from tests.fakeapi import FakeAnthropic, reply, text, tool_use
 
 
@@ -19,8 +20,9 @@ def transcript_of(home: Path, project: Path, session_id: str) -> Path:
     return home / ".claude" / "projects" / slug / f"{session_id}.jsonl"
 
 
+@pytest.mark.parametrize(("editor", "claude"), PROFILES)
 async def test_a_session_is_written_listed_and_loaded_after_a_restart(
-    fake_api: FakeAnthropic, project: Path, tmp_path: Path
+    editor: str, claude: dict[str, Any], fake_api: FakeAnthropic, project: Path, tmp_path: Path
 ) -> None:
     calc = project / "calc.py"
     fake_api.script(
@@ -29,7 +31,7 @@ async def test_a_session_is_written_listed_and_loaded_after_a_restart(
         reply(text("Yes, I remember: it subtracts.")),
     )
     env = agent_env(fake_api, tmp_path)
-    async with start_editor(env, project, sessionUpdate=True) as (client, _):
+    async with start_editor(env, project, editor, **claude) as (client, _):
         session_id = await new_session(client, project)
         await prompt(client, session_id, "what does add do?")
 
@@ -40,25 +42,32 @@ async def test_a_session_is_written_listed_and_loaded_after_a_restart(
     assert [e["parentUuid"] for e in entries[1:]] == [e["uuid"] for e in entries[:-1]]
     assert entries[2]["message"]["content"][0]["type"] == "tool_result"
 
-    async with start_editor(env, project, sessionUpdate=True) as (client, recorder):
+    async with start_editor(env, project, editor, **claude) as (client, recorder):
         listed = await request(client, "claude/session/list", {})
         loaded = await request(client, "claude/session/load", {"sessionId": session_id})
-        replayed = [u["update"]["sessionUpdate"] for u in recorder.updates]
+        replayed = [
+            u["update"]["sessionUpdate"]
+            for u in recorder.updates
+            if u["update"]["sessionUpdate"] != "available_commands_update"
+        ]
         result = await prompt(client, session_id, "do you remember?")
 
     (info,) = listed["sessions"]
     assert info["sessionId"] == session_id and info["title"] == "what does add do?"
     assert info["cwd"] == str(project.resolve()) and info["updatedAt"].endswith("Z")
     assert loaded["sessionId"] == session_id
-    assert replayed == [
-        "user_message_chunk",
-        "agent_message_chunk",
-        "tool_call",
-        "tool_call_update",
-        "agent_message_chunk",
-    ]
-    assert recorder.of_kind("user_message_chunk")[0]["content"]["text"] == "what does add do?"
-    assert recorder.of_kind("tool_call_update")[0]["status"] == "completed"
+    if claude.get("sessionUpdate"):
+        assert replayed == [
+            "user_message_chunk",
+            "agent_message_chunk",
+            "tool_call",
+            "tool_call_update",
+            "agent_message_chunk",
+        ]
+        assert recorder.of_kind("user_message_chunk")[0]["content"]["text"] == "what does add do?"
+        assert recorder.of_kind("tool_call_update")[0]["status"] == "completed"
+    else:  # no replay for a client that did not opt in to updates; the load still works
+        assert recorder.updates == []
     assert result["result"] == "Yes, I remember: it subtracts."
     sent = fake_api.message_requests()[-1].body["messages"]
     assert [m["role"] for m in sent] == ["user", "assistant", "user", "assistant", "user"]
@@ -66,10 +75,11 @@ async def test_a_session_is_written_listed_and_loaded_after_a_restart(
     assert len(read_entries(path)) == 6  # the new turn was appended to the same transcript
 
 
+@pytest.mark.parametrize(("editor", "claude"), PROFILES)
 async def test_loading_unknown_or_hostile_ids_is_invalid_params(
-    fake_api: FakeAnthropic, project: Path, tmp_path: Path
+    editor: str, claude: dict[str, Any], fake_api: FakeAnthropic, project: Path, tmp_path: Path
 ) -> None:
-    async with start_editor(agent_env(fake_api, tmp_path), project, sessionUpdate=True) as (
+    async with start_editor(agent_env(fake_api, tmp_path), project, editor, **claude) as (
         client,
         _,
     ):

@@ -23,7 +23,7 @@ from claude_lsp.lsp.approvals import (
 )
 from claude_lsp.lsp.code_actions import kind_wanted
 from claude_lsp.lsp.diagnostic_sets import diagnostics_of, publish_diagnostics
-from claude_lsp.lsp.host import ClientPermissionAsker
+from claude_lsp.lsp.host import ClientPermissionAsker, EditorFiles
 from claude_lsp.lsp.questions import edit_line, prompt_line, summary, tool_call_content
 from claude_lsp.lsp.server import create_server
 from claude_lsp.policy.permissions import PermissionAnswer, PermissionQuestion
@@ -45,6 +45,7 @@ def question(tool: str = "Bash", kind: str = "execute", **tool_input: Any) -> Pe
         title=f"{tool} title",
         kind=kind,
         tool_input=tool_input or {"command": "npm test"},
+        always_rules=("Bash(npm test:*)",) if tool == "Bash" else (),
     )
 
 
@@ -308,7 +309,7 @@ async def test_code_actions_for_the_approval_under_the_cursor(tmp_path: Path) ->
     named = approvals.code_actions(params([second.diagnostic]))
     assert [a.title for a in named] == [
         "Claude: allow",
-        "Claude: always allow Bash",
+        "Claude: always allow Bash(npm test:*) in this project",
         "Claude: deny",
     ]
     assert [(a.command.command, a.command.arguments) for a in named if a.command] == [
@@ -333,7 +334,10 @@ async def test_code_actions_for_the_approval_under_the_cursor(tmp_path: Path) ->
     ("reply", "answer"),
     [
         (types.MessageActionItem(title="Allow once"), PermissionAnswer.ALLOW_ONCE),
-        (types.MessageActionItem(title="Always allow Bash"), PermissionAnswer.ALLOW_ALWAYS),
+        (
+            types.MessageActionItem(title="Always allow Bash(npm test:*) in this project"),
+            PermissionAnswer.ALLOW_ALWAYS,
+        ),
         (types.MessageActionItem(title="Deny"), PermissionAnswer.REJECT_ONCE),
         (types.MessageActionItem(title="Something else"), PermissionAnswer.REJECT_ONCE),
         (None, PermissionAnswer.REJECT_ONCE),
@@ -416,7 +420,7 @@ def test_sessions_get_an_asker_only_when_someone_can_answer(
 ) -> None:
     server = create_server()
     server.protocol.client_capabilities = capabilities
-    asker = ClientPermissionAsker.for_session(server, "s", tmp_path)
+    asker = ClientPermissionAsker.for_session(server, "s", tmp_path, EditorFiles(server))
     assert (asker is not None) is asks
 
 

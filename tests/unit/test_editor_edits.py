@@ -474,13 +474,15 @@ async def test_a_client_error_is_not_applied(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("review", [False, True])
-async def test_review_flag_asks_for_confirmation(review: bool, tmp_path: Path) -> None:
+async def test_an_edit_sent_for_review_asks_to_confirm_each_hunk(
+    review: bool, tmp_path: Path
+) -> None:
     server = StandInServer("visual-studio-code")
     path = tmp_path / "m.py"
     server.open(path, "a\nb\nc\n")
     files = editor_files(server)
-    assert files.review is False
-    files.review = review
+    if review:
+        files.review_next(path)
     outcome = await files.write_text(path, "A\nb\nC\n", old_text="a\nb\nc\n", title="t")
     assert outcome.applied
     (params,) = server.sent
@@ -493,15 +495,49 @@ async def test_review_flag_asks_for_confirmation(review: bool, tmp_path: Path) -
     else:
         assert not any(isinstance(e, types.AnnotatedTextEdit) for e in change.edits)
         assert params.edit.change_annotations is None
+    # a review applies to one edit only
+    await files.write_text(path, "A\nB\nC\n", old_text="A\nb\nC\n", title="t")
+    assert server.sent[-1].edit.change_annotations is None
 
 
-async def test_review_is_a_constructor_option_too(tmp_path: Path) -> None:
+def with_diff_review(server: StandInServer) -> StandInServer:
+    server.client_capabilities.experimental = {"claude": {"protocolVersion": 1, "diffReview": True}}
+    return server
+
+
+def test_review_is_offered_only_where_the_editor_can_show_it(tmp_path: Path) -> None:
+    opened, absent, on_disk = tmp_path / "open.py", tmp_path / "new.py", tmp_path / "disk.py"
+    on_disk.write_text("x\n")
+    vscode = with_diff_review(StandInServer("visual-studio-code"))
+    vscode.open(opened, "x\n")
+    files = editor_files(vscode)
+    assert files.offers_review(opened) and files.offers_review(absent)
+    assert not files.offers_review(on_disk)  # written on disk: no editor preview to review in
+    plain = StandInServer("visual-studio-code")
+    plain.open(opened, "x\n")
+    assert not editor_files(plain).offers_review(opened)  # the client did not ask for it
+    neovim = with_diff_review(StandInServer("neovim"))
+    neovim.open(opened, "x\n")
+    assert not editor_files(neovim).offers_review(opened)  # no change annotations
+
+
+async def test_a_review_accepting_some_hunks_is_reported_as_partial(tmp_path: Path) -> None:
     server = StandInServer("visual-studio-code")
     path = tmp_path / "m.py"
-    server.open(path, "a\n")
-    files = editor_files(server, review=True)
-    assert (await files.write_text(path, "b\n", old_text="a\n", title="t")).applied
-    assert server.sent[0].edit.change_annotations
+    server.open(path, "a\nb\nc\n")
+
+    def accept_first_hunk(params: types.ApplyWorkspaceEditParams) -> bool:
+        (change,) = params.edit.document_changes or []
+        assert isinstance(change, types.TextDocumentEdit)
+        change.edits = change.edits[:1]
+        return server.apply(params)
+
+    server.answer = accept_first_hunk
+    files = editor_files(server)
+    files.review_next(path)
+    outcome = await files.write_text(path, "A\nb\nC\n", old_text="a\nb\nc\n", title="t")
+    assert not outcome.applied and "accepted only part" in outcome.reason
+    assert server.text(path.as_uri()) == "A\nb\nc\n"
 
 
 async def test_new_file_is_created_through_the_editor(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import pytest
 from claude_lsp.agent.events import (
     AgentText,
     ApiRetrying,
+    PlanUpdated,
     SessionEvent,
     ToolCallStarted,
     ToolCallUpdated,
@@ -21,6 +22,7 @@ from claude_lsp.host import DiskFiles
 from claude_lsp.models.client import ModelClient, ModelError, RetryPolicy
 from claude_lsp.models.credentials import Credentials
 from claude_lsp.policy.permissions import PermissionAnswer, PermissionMode, PermissionQuestion
+from claude_lsp.sessions.transcripts import read_entries
 from tests.fakeapi import (
     FakeAnthropic,
     cut_stream,
@@ -63,6 +65,7 @@ def make_session(
     events: list[SessionEvent],
     *,
     asker: Asker | None = None,
+    session_id: str | None = None,
     **options: Any,
 ) -> Session:
     client = ModelClient(Credentials(api_key="test", base_url=fake.base_url), FAST_RETRY)
@@ -72,6 +75,7 @@ def make_session(
         files=DiskFiles(),
         emit=events.append,
         asker=asker,
+        session_id=session_id,
     )
     OPEN_SESSIONS.append(session)
     return session
@@ -255,15 +259,17 @@ async def test_asker_decides_and_always_allow_sticks(
     fake_api.script(
         reply(tool_use("Bash", {"command": "echo one"})),
         reply(text("1")),
-        reply(tool_use("Bash", {"command": "echo two"})),
+        reply(tool_use("Bash", {"command": "echo one 2>&1"})),
         reply(text("2")),
     )
     session = make_session(fake_api, tmp_path, [], asker=asker)
     await session.prompt(user("first"))
     await session.prompt(user("second"))
+    # "always" remembers the command as a rule (`Bash(echo one)`), redirections aside
     assert [q.tool_input["command"] for q in asker.questions] == ["echo one"]
+    assert [rule.text for rule in session.policy.allow] == ["Bash(echo one)"]
     second_result = fake_api.message_requests()[3].body["messages"][-1]["content"][0]
-    assert "two" in second_result["content"][0]["text"]
+    assert "one" in second_result["content"][0]["text"]
 
 
 async def test_plan_mode_denies_changes(fake_api: FakeAnthropic, tmp_path: Path) -> None:
@@ -367,3 +373,59 @@ async def test_system_prompt_describes_the_environment(
     assert "Current branch: feature/x" in system
     assert "?? new.txt" in system and "first commit" in system
     assert system.endswith("EXTRA")
+
+
+async def test_a_loaded_session_replays_its_todo_list_as_a_plan(
+    fake_api: FakeAnthropic, tmp_path: Path
+) -> None:
+    todos = [{"content": "Fix add", "status": "in_progress", "activeForm": "Fixing add"}]
+    fake_api.script(reply(tool_use("TodoWrite", {"todos": todos})), reply(text("Planned.")))
+    first = make_session(fake_api, tmp_path, [])
+    await first.prompt(user("plan it"))
+    assert first.transcript is not None
+    events: list[SessionEvent] = []
+    loaded = make_session(fake_api, tmp_path, events, session_id=first.id)
+    loaded.restore(read_entries(first.transcript.path))
+    loaded.replay()
+    assert [e for e in events if isinstance(e, PlanUpdated)] == [PlanUpdated(tuple(todos))]
+
+
+async def test_editor_context_reaches_the_model_but_never_makes_a_command(
+    fake_api: FakeAnthropic, tmp_path: Path
+) -> None:
+    events: list[SessionEvent] = []
+    session = make_session(fake_api, tmp_path, events)
+    context = [{"type": "text", "text": "<system-reminder>in calc.py</system-reminder>"}]
+    result = await session.prompt(user("/help"), context)
+    assert result.result_text.startswith("Slash commands:")
+    assert fake_api.message_requests() == []
+    fake_api.script(reply(text("ok")))
+    await session.prompt(user("what is this?"), context)
+    sent = fake_api.message_requests()[-1].body["messages"][-1]["content"]
+    assert [block["text"] for block in sent] == [context[0]["text"], "what is this?"]
+
+
+async def test_memory_goes_into_the_system_prompt_and_nested_memory_arrives_on_touch(
+    fake_api: FakeAnthropic, tmp_path: Path
+) -> None:
+    (tmp_path / "CLAUDE.md").write_text("Always use tabs.\n")
+    sub = tmp_path / "api"
+    sub.mkdir()
+    (sub / "CLAUDE.md").write_text("Endpoints return JSON.\n")
+    (sub / "app.py").write_text("x = 1\n")
+    fake_api.script(
+        reply(tool_use("Read", {"file_path": str(sub / "app.py")})),
+        reply(tool_use("Read", {"file_path": str(sub / "app.py")})),
+        reply(text("ok")),
+    )
+    await make_session(fake_api, tmp_path, []).prompt(user("look"))
+
+    first, second, third = fake_api.message_requests()
+    system = first.body["system"][0]["text"]
+    assert f"Contents of {tmp_path / 'CLAUDE.md'}" in system and "Always use tabs." in system
+    assert "Endpoints return JSON." not in system
+    result = second.body["messages"][-1]["content"][0]
+    assert result["content"][0]["text"].endswith("1\tx = 1")
+    assert "Endpoints return JSON." in result["content"][1]["text"]
+    again = third.body["messages"][-1]["content"][0]
+    assert len(again["content"]) == 1  # loaded once per session

@@ -77,6 +77,29 @@ class ModeChanged:
     mode_id: str
 
 
+@dataclass(frozen=True)
+class PlanUpdated:
+    """The whole todo list after a TodoWrite: `{content, status, activeForm}` items."""
+
+    todos: tuple[dict[str, str], ...]
+
+
+@dataclass(frozen=True)
+class CommandInfo:
+    """A slash command as editors list it."""
+
+    name: str
+    description: str
+    hint: str | None = None
+
+
+@dataclass(frozen=True)
+class CommandsChanged:
+    """The slash commands the session offers now (built-in and custom)."""
+
+    commands: tuple[CommandInfo, ...]
+
+
 SessionEvent = (
     AgentText
     | AgentThought
@@ -86,6 +109,8 @@ SessionEvent = (
     | UsageUpdated
     | ApiRetrying
     | ModeChanged
+    | PlanUpdated
+    | CommandsChanged
 )
 
 
@@ -163,7 +188,32 @@ def to_session_update(event: SessionEvent) -> dict[str, Any]:
             }
         case ModeChanged(mode_id=mode_id):
             return {"sessionUpdate": "current_mode_update", "currentModeId": mode_id}
+        case PlanUpdated(todos=todos):
+            return {
+                "sessionUpdate": "plan",
+                "entries": [
+                    {
+                        "content": todo["content"],
+                        "priority": "medium",
+                        "status": todo["status"],
+                        "_meta": {"claude": {"activeForm": todo["activeForm"]}},
+                    }
+                    for todo in todos
+                ],
+            }
+        case CommandsChanged(commands=commands):
+            return {
+                "sessionUpdate": "available_commands_update",
+                "availableCommands": [_command_json(command) for command in commands],
+            }
     raise TypeError(f"not a session event: {event!r}")
+
+
+def _command_json(command: CommandInfo) -> dict[str, Any]:
+    entry: dict[str, Any] = {"name": command.name, "description": command.description}
+    if command.hint:
+        entry["input"] = {"hint": command.hint}
+    return entry
 
 
 @dataclass

@@ -22,24 +22,37 @@ from claude_lsp.agent.events import (
     AgentText,
     AgentThought,
     ApiRetrying,
+    CommandInfo,
+    CommandsChanged,
     ModeChanged,
+    PlanUpdated,
     ToolCallUpdated,
     TurnResult,
     UsageUpdated,
     UserText,
 )
+from claude_lsp.agent.session_hooks import SessionHooks
+from claude_lsp.agent.slash_commands import CommandPrompt, available_commands, run_command
 from claude_lsp.agent.system_prompt import PromptEnvironment, build_system_prompt
 from claude_lsp.agent.tool_runner import INTERRUPTED, ToolRunner, call_started, error_result
+from claude_lsp.commands.builtin import parse_slash_call
 from claude_lsp.git.context import git_snapshot
+from claude_lsp.hooks import EventOutcome, HookConfig, HookEvent
 from claude_lsp.host import EventSink, FileAccess, PermissionAsker
+from claude_lsp.memory.discovery import load_memory
+from claude_lsp.memory.render import render
 from claude_lsp.models.client import ModelClient, ModelError, ModelResponse, StreamCallbacks
 from claude_lsp.models.usage import Usage, cost_usd
+from claude_lsp.policy.from_settings import settings_rules
 from claude_lsp.policy.permissions import PermissionMode, PermissionPolicy, parse_rules
 from claude_lsp.sessions.transcripts import Transcript, messages_of
+from claude_lsp.settings.load import load_settings
+from claude_lsp.settings.local_rules import SettingsWriteError, add_permission_rule
 from claude_lsp.tools.base import ToolContext
 from claude_lsp.tools.file_state import FileReadState
 from claude_lsp.tools.registry import builtin_tools
 from claude_lsp.tools.shells import BackgroundShells
+from claude_lsp.tools.todo import TodoWriteTool
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +65,25 @@ MODEL_ALIASES = {
 }
 DEFAULT_MAX_TOKENS = 64_000
 
+COMPACT_REQUEST = """\
+Stop here and write a summary of this conversation so far; it will replace the \
+history, so a fresh start can carry on the work without losing anything that matters. \
+Use no tools. Cover, in this order:
+1. What the user asked for and wants, in their own terms, including every explicit \
+request and correction.
+2. Key technical facts: the code base, technologies, decisions and their reasons.
+3. Files read, created or changed, with paths, and the important code (short snippets \
+where they matter).
+4. Errors met and how they were fixed; what the user said about them.
+5. Work still pending, and what was being done right before this summary.
+6. The next step, if one follows directly from the user's latest request.
+"""
+
+COMPACT_INTRO = (
+    "This session continues an earlier conversation that was compacted to save context. "
+    "Summary of it:\n\n"
+)
+
 
 def resolve_model(name: str | None) -> str:
     """A full model id from an alias, `ANTHROPIC_MODEL` or the default."""
@@ -63,17 +95,24 @@ def resolve_model(name: str | None) -> str:
 class SessionOptions:
     cwd: Path
     model: str | None = None
-    permission_mode: PermissionMode = PermissionMode.DEFAULT
+    permission_mode: PermissionMode | None = None  # None: settings' defaultMode, else default
     max_turns: int | None = None
     allowed_tools: list[str] = field(default_factory=list)
     disallowed_tools: list[str] = field(default_factory=list)
     append_system_prompt: str | None = None
     additional_dirs: list[Path] = field(default_factory=list)
     record_transcript: bool = True
+    # Settings from the editor (initializationOptions / workspace/configuration): the
+    # highest scope below managed settings.
+    editor_settings: dict[str, Any] | None = None
 
 
 class SessionBusyError(Exception):
     """A prompt arrived while the previous one is still running."""
+
+
+class ModeUnavailableError(Exception):
+    """The permission mode asked for is switched off by settings."""
 
 
 @dataclass
@@ -113,25 +152,54 @@ class Session:
     ) -> None:
         self.id = session_id or str(uuid.uuid4())
         self.options = options
-        self.model = resolve_model(options.model)
+        self.warnings: list[str] = []
+        self.settings = load_settings(options.cwd, editor=options.editor_settings)
+        self.warnings.extend(self.settings.problems)
+        self.model = resolve_model(
+            options.model
+            or self.settings.env.get("ANTHROPIC_MODEL")
+            or os.environ.get("ANTHROPIC_MODEL")
+            or self.settings.model
+        )
         self.messages: list[dict[str, Any]] = []
         self.transcript: Transcript | None = (
             Transcript.create(self.id, options.cwd) if options.record_transcript else None
         )
         self.usage = Usage()
         self.cost_usd = 0.0
+        self.context_tokens = 0  # the window in use after the latest model response
+        self._announced_commands: tuple[CommandInfo, ...] | None = None
         self._model_client = model_client
         self._emit = emit
-        self.warnings: list[str] = []
-        deny = parse_rules(options.disallowed_tools, deny=True, warnings=self.warnings)
-        allow = parse_rules(options.allowed_tools, deny=False, warnings=self.warnings)
-        denied_names = {rule.tool for rule in deny}
-        self.tools = {tool.name: tool for tool in builtin_tools() if tool.name not in denied_names}
-        roots = [options.cwd, *options.additional_dirs]
+        deny = [
+            *parse_rules(options.disallowed_tools, behavior="deny", warnings=self.warnings),
+            *settings_rules(self.settings, "deny", self.warnings),
+        ]
+        allow = [
+            *parse_rules(options.allowed_tools, behavior="allow", warnings=self.warnings),
+            *settings_rules(self.settings, "allow", self.warnings),
+        ]
+        self.tools = {
+            tool.name: tool
+            for tool in builtin_tools()
+            if not any(rule.covers_every_use(tool.name) for rule in deny)
+        }
+        roots = _unique_paths(
+            [
+                options.cwd,
+                *options.additional_dirs,
+                *(path.resolve() for path in self.settings.additional_directories),
+            ]
+        )
         # private (0700) per session, so no other user can plant files in it
         scratch_dir = Path(tempfile.mkdtemp(prefix="claude-lsp-"))
         self.policy = PermissionPolicy(
-            mode=options.permission_mode, allow=allow, deny=deny, roots=[*roots, scratch_dir]
+            mode=self._starting_mode(),
+            allow=allow,
+            ask=settings_rules(self.settings, "ask", self.warnings),
+            deny=deny,
+            roots=[*roots, scratch_dir],
+            cwd=options.cwd,
         )
         self.ctx = ToolContext(
             cwd=options.cwd,
@@ -139,8 +207,27 @@ class Session:
             read_state=FileReadState(),
             shells=BackgroundShells(),
             roots=roots,
+            env=dict(self.settings.env),
             scratch_dir=scratch_dir,
         )
+        self.memory = load_memory(options.cwd)
+        self.warnings.extend(self.memory.warnings)
+        hook_scopes = (
+            []
+            if self.settings.raw.get("disableAllHooks") is True
+            else (self.settings.hooks_by_scope())
+        )
+        hook_config, hook_warnings = HookConfig.from_scopes(hook_scopes)
+        self.warnings.extend(hook_warnings)
+        self.hooks = SessionHooks(
+            config=hook_config,
+            common=self._hook_fields,
+            project_dir=options.cwd,
+            env=self.ctx.subprocess_env,
+            notify=lambda text: self._emit(AgentText(f"\n{text}\n")),
+        )
+        # SessionStart runs before the first prompt; its source says why the session began.
+        self._start_source: str | None = "startup"
         self._asker = asker
         self._system_prompt: str | None = None
         self._task: asyncio.Task[Any] | None = None
@@ -150,9 +237,94 @@ class Session:
     def busy(self) -> bool:
         return self._task is not None and not self._task.done()
 
+    def _starting_mode(self) -> PermissionMode:
+        mode = self.options.permission_mode
+        if mode is None:
+            configured = self.settings.default_mode
+            mode = PermissionMode(configured) if configured else PermissionMode.DEFAULT
+        if mode is PermissionMode.BYPASS and self.settings.disable_bypass_mode:
+            self.warnings.append(
+                "bypassPermissions mode is disabled by settings "
+                "(disableBypassPermissionsMode); using default mode"
+            )
+            return PermissionMode.DEFAULT
+        return mode
+
     def set_mode(self, mode: PermissionMode) -> None:
+        if mode is PermissionMode.BYPASS and self.settings.disable_bypass_mode:
+            raise ModeUnavailableError(
+                "bypassPermissions mode is disabled by settings (disableBypassPermissionsMode)"
+            )
         self.policy.mode = mode
         self._emit(ModeChanged(mode.value))
+
+    def add_root(self, folder: Path) -> None:
+        """Another folder the session may read and edit (`/add-dir`)."""
+        if folder not in self.ctx.roots:
+            self.ctx.roots.append(folder)
+            self.policy.roots.append(folder)
+            self._system_prompt = None  # it lists the folders
+
+    def switch_model(self, name: str) -> None:
+        self.model = resolve_model(name)
+        self._system_prompt = None  # it names the model
+
+    def _hook_fields(self) -> dict[str, Any]:
+        return {
+            "session_id": self.id,
+            "transcript_path": str(self.transcript.path) if self.transcript else "",
+            "cwd": str(self.ctx.cwd),
+            "permission_mode": self.policy.mode.value,
+        }
+
+    def announce_commands(self) -> None:
+        """Tell the client the slash commands, when they changed since it last heard."""
+        commands = available_commands(self)
+        if commands != self._announced_commands:
+            self._announced_commands = commands
+            self._emit(CommandsChanged(commands))
+
+    async def clear(self) -> None:
+        """Forget the conversation (`/clear`): history, todo list, what was read."""
+        await self.hooks.run(HookEvent.SESSION_END, "clear", reason="clear")
+        self._start_source = "clear"
+        self.memory = load_memory(self.options.cwd)  # nested memory is delivered afresh
+        self.messages = []
+        self.context_tokens = 0
+        self.ctx.read_state = FileReadState()
+        if self.transcript is not None:
+            self.transcript.mark_boundary("clear")
+        self._emit(PlanUpdated(()))
+
+    async def compact(self, instructions: str | None = None) -> str:
+        """Replace the history with a model-written summary (`/compact`)."""
+        if not self.messages:
+            return "Nothing to compact yet."
+        await self.hooks.run(
+            HookEvent.PRE_COMPACT,
+            "manual",
+            trigger="manual",
+            custom_instructions=instructions or "",
+        )
+        if self._system_prompt is None:
+            self._system_prompt = await self._build_system_prompt()
+        request = COMPACT_REQUEST + (f"\nAlso: {instructions}\n" if instructions else "")
+        params = self._request_params() | {
+            "messages": _appended(
+                self.messages, {"role": "user", "content": [{"type": "text", "text": request}]}
+            )
+        }
+        response = await self._model_client.stream(params, StreamCallbacks())
+        self._record_usage(response, None)
+        summary = _text_of(response.content).strip()
+        if not summary:
+            return "Could not compact: the model returned no summary. The history is unchanged."
+        before = len(self.messages)
+        self.messages = []
+        if self.transcript is not None:
+            self.transcript.mark_boundary("compact")
+        self._append_user([{"type": "text", "text": COMPACT_INTRO + summary}])
+        return f"Compacted {before} messages into a summary. Summary:\n\n{summary}"
 
     def cancel(self) -> None:
         """Stop the running turn: the model stream and any tool process."""
@@ -163,18 +335,26 @@ class Session:
 
     async def close(self) -> None:
         self.cancel()
+        await self.hooks.run(HookEvent.SESSION_END, "other", reason="other")
         await self.ctx.shells.close_all()
         if self.ctx.scratch_dir is not None:
             shutil.rmtree(self.ctx.scratch_dir, ignore_errors=True)
 
-    async def prompt(self, content: list[dict[str, Any]]) -> TurnResult:
-        """Run one user turn to its end and report how it ended."""
+    async def prompt(
+        self, content: list[dict[str, Any]], context: list[dict[str, Any]] | None = None
+    ) -> TurnResult:
+        """Run one user turn to its end and report how it ended.
+
+        `context` (what the editor shows, say) goes to the model ahead of the prompt,
+        but never turns the prompt into something else: `/help` stays a command.
+        """
         if self.busy:
             raise SessionBusyError("a prompt is already running in this session")
         self._cancel_requested = False
         stats = _TurnStats()
         runner = self._runner()
-        self._task = asyncio.create_task(self._run_turn(content, stats, runner))
+        self.announce_commands()
+        self._task = asyncio.create_task(self._run_prompt(content, context or [], stats, runner))
         try:
             stop_reason = await self._task
         except asyncio.CancelledError:
@@ -217,19 +397,73 @@ class Session:
 
     def _runner(self) -> ToolRunner:
         return ToolRunner(
-            tools=self.tools, policy=self.policy, asker=self._asker, emit=self._emit, ctx=self.ctx
+            tools=self.tools,
+            policy=self.policy,
+            asker=self._asker,
+            emit=self._emit,
+            ctx=self.ctx,
+            memory=self.memory,
+            keep_rules=self._keep_rules,
+            hooks=self.hooks,
         )
 
+    def _keep_rules(self, rules: list[str]) -> None:
+        """Save "always allow" answers for later sessions, as Claude Code does."""
+        for rule in rules:
+            try:
+                add_permission_rule(self.options.cwd, rule)
+            except (SettingsWriteError, OSError, ValueError) as exc:
+                log.warning("could not save the rule %s: %s", rule, exc)
+                self.warnings.append(f"could not save the rule {rule} to settings: {exc}")
+
+    async def _run_prompt(
+        self,
+        content: list[dict[str, Any]],
+        context: list[dict[str, Any]],
+        stats: _TurnStats,
+        runner: ToolRunner,
+    ) -> str:
+        if self._start_source is not None:
+            source, self._start_source = self._start_source, None
+            started = await self.hooks.run(HookEvent.SESSION_START, source, source=source)
+            context = [*context, *_reminders(started)]
+        first = content[0] if content else {}
+        call = parse_slash_call(first.get("text", "")) if first.get("type") == "text" else None
+        model = None
+        if call is not None:
+            outcome = await run_command(self, call)
+            if not isinstance(outcome, CommandPrompt):
+                stats.last_text = outcome.text
+                self._emit(AgentText(outcome.text))
+                return "end_turn"
+            content = [*outcome.content, *content[1:]]
+            model = resolve_model(outcome.model) if outcome.model else None
+        submitted = await self.hooks.run(HookEvent.USER_PROMPT_SUBMIT, prompt=_text_of(content))
+        if submitted is not None and (submitted.stop or submitted.blocked):
+            stats.last_text = (
+                submitted.stop_reason
+                or submitted.message_for_user
+                or "A UserPromptSubmit hook blocked this prompt."
+            )
+            return "end_turn"
+        context = [*context, *_reminders(submitted)]
+        return await self._run_turn([*context, *content], stats, runner, model)
+
     async def _run_turn(
-        self, content: list[dict[str, Any]], stats: _TurnStats, runner: ToolRunner
+        self,
+        content: list[dict[str, Any]],
+        stats: _TurnStats,
+        runner: ToolRunner,
+        model: str | None,
     ) -> str:
         self._append_user(content)
         if self._system_prompt is None:
             self._system_prompt = await self._build_system_prompt()
+        stop_hook_active = False
         while True:
             if self.options.max_turns is not None and stats.num_turns >= self.options.max_turns:
                 return "max_turn_requests"
-            response = await self._call_model(stats)
+            response = await self._call_model(stats, model)
             self._add({"role": "assistant", "content": response.content})
             calls = [block for block in response.content if block.get("type") == "tool_use"]
             if response.stop_reason == "tool_use" and calls:
@@ -237,6 +471,9 @@ class Session:
                     await runner.run_all(calls)
                 finally:  # also on cancel: every call gets its result or "interrupted"
                     self._add({"role": "user", "content": runner.results_for(calls)})
+                if runner.stop_reason is not None:  # a hook said `continue: false`
+                    stats.last_text = runner.stop_reason
+                    return "end_turn"
                 continue
             if calls:  # cut off mid-request (max_tokens): the calls never ran
                 note = f"Not run: the response ended with stop reason {response.stop_reason}."
@@ -245,9 +482,15 @@ class Session:
                 continue  # a server tool paused a long turn: send it back to resume
             if response.stop_reason in ("max_tokens", "refusal"):
                 return response.stop_reason
+            stopping = await self.hooks.run(HookEvent.STOP, stop_hook_active=stop_hook_active)
+            if stopping is not None and stopping.blocked and not stopping.stop:
+                stop_hook_active = True  # tells the hook it already made the agent go on
+                reason = stopping.reason_for_model or "A Stop hook asked you to continue."
+                self._append_user([{"type": "text", "text": f"Stop hook feedback: {reason}"}])
+                continue
             return "end_turn"
 
-    async def _call_model(self, stats: _TurnStats) -> ModelResponse:
+    async def _call_model(self, stats: _TurnStats, model: str | None) -> ModelResponse:
         streamed: list[str] = []
 
         def on_text(text: str) -> None:
@@ -264,38 +507,47 @@ class Session:
             on_retry=on_retry,
         )
         try:
-            response = await self._model_client.stream(self._request_params(), callbacks)
+            params = self._request_params()
+            if model is not None:
+                params["model"] = model
+            response = await self._model_client.stream(params, callbacks)
         except asyncio.CancelledError:
             if streamed:  # keep what the user already saw
                 self._add(
                     {"role": "assistant", "content": [{"type": "text", "text": "".join(streamed)}]}
                 )
             raise
-        stats.num_turns += 1
-        stats.api_ms += response.api_duration_ms
-        usage = Usage.from_api(response.usage)
-        stats.usage += usage
-        cost = cost_usd(response.model or self.model, usage)
-        stats.cost += cost
-        self.usage += usage
-        self.cost_usd += cost
-        text = "".join(
-            block.get("text", "") for block in response.content if block.get("type") == "text"
-        )
+        self._record_usage(response, stats)
+        text = _text_of(response.content)
         if text:
             stats.last_text = text
+        return response
+
+    def _record_usage(self, response: ModelResponse, stats: _TurnStats | None) -> None:
+        """Add a response's usage and cost to the session (and the turn) and report it."""
+        usage = Usage.from_api(response.usage)
+        cost = cost_usd(response.model or self.model, usage)
+        if stats is not None:
+            stats.num_turns += 1
+            stats.api_ms += response.api_duration_ms
+            stats.usage += usage
+            stats.cost += cost
+        self.usage += usage
+        self.cost_usd += cost
+        self.context_tokens = (
+            usage.input_tokens
+            + usage.cache_creation_input_tokens
+            + usage.cache_read_input_tokens
+            + usage.output_tokens
+        )
         self._emit(
             UsageUpdated(
                 model=self.model,
                 usage=self.usage.as_dict(),
                 cost_usd=self.cost_usd,
-                context_tokens=usage.input_tokens
-                + usage.cache_creation_input_tokens
-                + usage.cache_read_input_tokens
-                + usage.output_tokens,
+                context_tokens=self.context_tokens,
             )
         )
-        return response
 
     def _request_params(self) -> dict[str, Any]:
         assert self._system_prompt is not None
@@ -304,7 +556,7 @@ class Session:
             tools[-1] = tools[-1] | {"cache_control": {"type": "ephemeral"}}
         return {
             "model": self.model,
-            "max_tokens": _max_tokens(),
+            "max_tokens": _max_tokens(self.settings.env),
             "system": [
                 {
                     "type": "text",
@@ -321,10 +573,12 @@ class Session:
         env = PromptEnvironment(
             cwd=self.options.cwd,
             model=self.model,
-            additional_dirs=tuple(self.options.additional_dirs),
+            additional_dirs=tuple(root for root in self.ctx.roots if root != self.options.cwd),
             git=git,
         )
-        return build_system_prompt(env, self.options.append_system_prompt)
+        return build_system_prompt(
+            env, self.options.append_system_prompt, memory=render(self.memory.files)
+        )
 
     def _append_user(self, content: list[dict[str, Any]]) -> None:
         self._add({"role": "user", "content": content})
@@ -337,17 +591,12 @@ class Session:
         """
         if self.transcript is not None:
             self.transcript.append(message)
-        if self.messages and self.messages[-1]["role"] == message["role"]:
-            self.messages[-1] = {
-                "role": message["role"],
-                "content": [*self.messages[-1]["content"], *message["content"]],
-            }
-        else:
-            self.messages.append({"role": message["role"], "content": list(message["content"])})
+        self.messages = _appended(self.messages, message)
 
     def restore(self, entries: list[dict[str, Any]]) -> None:
         """Take over a conversation read back from this session's transcript."""
         self.messages = messages_of(entries)
+        self._start_source = "resume"
         if self.transcript is not None:
             self.transcript.continue_after(entries)
 
@@ -384,10 +633,45 @@ class Session:
                 raw_output=blocks,
             )
         )
+        tool = self.tools.get(call["name"])
+        succeeded = not result.get("is_error")
+        if (
+            succeeded
+            and isinstance(tool, TodoWriteTool)
+            and tool.validate(call.get("input")) is None
+        ):
+            self._emit(PlanUpdated(tuple(call["input"]["todos"])))
 
 
-def _max_tokens() -> int:
-    value = os.environ.get("CLAUDE_CODE_MAX_OUTPUT_TOKENS", "")
+def _appended(messages: list[dict[str, Any]], message: dict[str, Any]) -> list[dict[str, Any]]:
+    """`messages` plus `message`, joined to the last one when the roles match."""
+    if messages and messages[-1]["role"] == message["role"]:
+        joined = [*messages[-1]["content"], *message["content"]]
+        return [*messages[:-1], {"role": message["role"], "content": joined}]
+    return [*messages, {"role": message["role"], "content": list(message["content"])}]
+
+
+def _text_of(content: list[dict[str, Any]]) -> str:
+    return "".join(block.get("text", "") for block in content if block.get("type") == "text")
+
+
+def _reminders(outcome: EventOutcome | None) -> list[dict[str, Any]]:
+    """A hook's additional context, as text the model reads with the prompt."""
+    if outcome is None:
+        return []
+    return [
+        {"type": "text", "text": f"<system-reminder>\n{context}\n</system-reminder>"}
+        for context in outcome.additional_context
+    ]
+
+
+def _unique_paths(paths: list[Path]) -> list[Path]:
+    return list(dict.fromkeys(paths))
+
+
+def _max_tokens(settings_env: dict[str, str]) -> int:
+    name = "CLAUDE_CODE_MAX_OUTPUT_TOKENS"
+    value = settings_env.get(name) or os.environ.get(name, "")
     return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_MAX_TOKENS
 
 

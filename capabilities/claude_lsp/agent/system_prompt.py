@@ -42,8 +42,10 @@ class PromptEnvironment:
     today: date | None = None
 
 
-def build_system_prompt(env: PromptEnvironment, append: str | None = None) -> str:
-    """The full system prompt text for a session."""
+def build_system_prompt(
+    env: PromptEnvironment, append: str | None = None, *, memory: str = ""
+) -> str:
+    """The full system prompt text for a session; `memory` is the rendered CLAUDE.md text."""
     today = env.today or date.today()
     lines = [
         "<env>",
@@ -66,6 +68,8 @@ def build_system_prompt(env: PromptEnvironment, append: str | None = None) -> st
             "Git status at the start of the session (a snapshot; it does not "
             f"update):\n{env.git.describe()}"
         )
+    if memory:
+        parts.append(memory)
     if append:
         parts.append(append)
     return "\n\n".join(parts)

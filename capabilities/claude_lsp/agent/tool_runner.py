@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from claude_lsp.agent.events import ToolCallStarted, ToolCallUpdated
+from claude_lsp.agent.events import PlanUpdated, ToolCallStarted, ToolCallUpdated
+from claude_lsp.agent.session_hooks import SessionHooks
+from claude_lsp.hooks import EventOutcome, HookEvent
 from claude_lsp.host import EventSink, PermissionAsker
+from claude_lsp.memory.discovery import MemoryIndex
+from claude_lsp.memory.render import render
 from claude_lsp.policy.permissions import (
     PermissionAnswer,
     PermissionPolicy,
@@ -22,6 +28,8 @@ from claude_lsp.tools.base import Tool, ToolContext, ToolError, ToolResult
 
 log = logging.getLogger(__name__)
 
+
+KEPT_FOR_SESSION = frozenset({"edit", "read", "search"})
 
 INTERRUPTED = "The user interrupted this tool call before it finished; it did not complete."
 
@@ -43,6 +51,13 @@ class ToolRunner:
     asker: PermissionAsker | None
     emit: EventSink
     ctx: ToolContext
+    memory: MemoryIndex | None = None
+    # Saves "always allow" rules beyond the session (`.claude/settings.local.json`).
+    keep_rules: Callable[[list[str]], None] | None = None
+    hooks: SessionHooks | None = None
+    # Set when a hook answered `continue: false`: the turn ends after these calls.
+    stop_reason: str | None = None
+    _notifications: set[asyncio.Task[Any]] = field(default_factory=set)
     denials: list[dict[str, Any]] = field(default_factory=list)
     finished: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -87,15 +102,30 @@ class ToolRunner:
                 raw_output=result.as_blocks(),
             )
         )
-        block: dict[str, Any] = {
-            "type": "tool_result",
-            "tool_use_id": call_id,
-            "content": result.as_blocks(),
-        }
+        if result.todos is not None:
+            self.emit(PlanUpdated(tuple(result.todos)))
+        content = result.as_blocks()
+        if not result.is_error and tool is not None:
+            content = [*content, *self._memory_for(tool, tool_input)]
+        block: dict[str, Any] = {"type": "tool_result", "tool_use_id": call_id, "content": content}
         if result.is_error:
             block["is_error"] = True
         self.finished[call_id] = block
         return block
+
+    def _memory_for(self, tool: Tool, tool_input: dict[str, Any]) -> list[dict[str, Any]]:
+        """Memory files that apply to what a read or edit just touched, not yet loaded.
+
+        They travel with the tool's result, so the model has them before it goes on.
+        """
+        if self.memory is None or tool.kind not in ("read", "edit"):
+            return []
+        found = [
+            file for path in tool.paths(tool_input, self.ctx) for file in self.memory.touched(path)
+        ]
+        if not found:
+            return []
+        return [{"type": "text", "text": f"<system-reminder>\n{render(found)}\n</system-reminder>"}]
 
     async def _execute(
         self, call_id: str, name: str, tool: Tool | None, tool_input: dict[str, Any], title: str
@@ -106,7 +136,19 @@ class ToolRunner:
         problem = tool.validate(tool_input)
         if problem is not None:
             return ToolResult(problem, is_error=True)
-        refusal = await self._permission(call_id, tool, tool_input, title)
+        pre = await self._hook(HookEvent.PRE_TOOL_USE, call_id, tool, tool_input)
+        if pre is not None and pre.stop:
+            self.stop_reason = pre.stop_reason or "A PreToolUse hook stopped the agent."
+        if pre is not None and (pre.stop or pre.blocked or pre.permission_decision == "deny"):
+            why = pre.reason_for_model or pre.stop_reason or "a PreToolUse hook blocked it"
+            return ToolResult(f"{name} did not run: {why}", is_error=True)
+        if pre is not None and pre.updated_input is not None:
+            tool_input = pre.updated_input
+            problem = tool.validate(tool_input)
+            if problem is not None:
+                return ToolResult(f"A PreToolUse hook changed the input: {problem}", is_error=True)
+        hook_decision = pre.permission_decision if pre is not None else None
+        refusal = await self._permission(call_id, tool, tool_input, title, hook_decision)
         if refusal is not None:
             self.denials.append(
                 {"tool_name": name, "tool_use_id": call_id, "tool_input": tool_input}
@@ -116,7 +158,8 @@ class ToolRunner:
         try:
             if tool.reads_disk:
                 await self.ctx.files.save_edited()
-            return await tool.run(tool_input, self.ctx)
+            result = await tool.run(tool_input, self.ctx)
+            return await self._after(call_id, tool, tool_input, result)
         except ToolError as exc:
             return ToolResult(str(exc), is_error=True)
         except asyncio.CancelledError:
@@ -127,23 +170,68 @@ class ToolRunner:
                 f"{name} failed unexpectedly: {type(exc).__name__}: {exc}", is_error=True
             )
 
-    async def _permission(
-        self, call_id: str, tool: Tool, tool_input: dict[str, Any], title: str
-    ) -> str | None:
-        """None when the call may run, else the refusal the model reads."""
-        decision = self.policy.decide(tool, tool.paths(tool_input, self.ctx))
-        if decision.behavior == "allow":
+    async def _hook(
+        self, event: HookEvent, call_id: str, tool: Tool, tool_input: dict[str, Any], **more: Any
+    ) -> EventOutcome | None:
+        if self.hooks is None:
             return None
+        return await self.hooks.run(
+            event,
+            tool.name,
+            tool_name=tool.name,
+            tool_input=tool_input,
+            tool_use_id=call_id,
+            **more,
+        )
+
+    async def _after(
+        self, call_id: str, tool: Tool, tool_input: dict[str, Any], result: ToolResult
+    ) -> ToolResult:
+        """PostToolUse: what its hooks tell the model joins the result."""
+        response = {"content": result.text(), "is_error": result.is_error}
+        post = await self._hook(
+            HookEvent.POST_TOOL_USE, call_id, tool, tool_input, tool_response=response
+        )
+        if post is None:
+            return result
+        if post.stop:
+            self.stop_reason = post.stop_reason or "A PostToolUse hook stopped the agent."
+        notes = [post.reason_for_model] if post.blocked and post.reason_for_model else []
+        notes += post.additional_context
+        if not notes:
+            return result
+        extra = [{"type": "text", "text": f"PostToolUse hook: {note}"} for note in notes]
+        return replace(result, content=[*result.as_blocks(), *extra])
+
+    async def _permission(
+        self,
+        call_id: str,
+        tool: Tool,
+        tool_input: dict[str, Any],
+        title: str,
+        hook_decision: str | None = None,
+    ) -> str | None:
+        """None when the call may run, else the refusal the model reads.
+
+        A PreToolUse hook's "allow" skips the question but never a deny rule; its
+        "ask" asks even where rules or the mode would allow.
+        """
+        paths = tool.paths(tool_input, self.ctx)
+        decision = self.policy.decide(tool, tool_input, paths)
         if decision.behavior == "deny":
             return f"Permission to use {tool.name} was denied: {decision.reason}."
+        if hook_decision == "allow" or (decision.behavior == "allow" and hook_decision != "ask"):
+            return None
         if self.asker is None:
             why = f" ({decision.reason})" if decision.reason else ""
+            rules = ",".join(self.policy.suggest_rules(tool, tool_input, paths)) or tool.name
             return (
                 f"Permission to use {tool.name} was denied: it needs approval{why} and no "
                 f"one can give it in this session (permission mode '{self.policy.mode}'). "
                 "The user can allow it with another permission mode (acceptEdits for file "
                 "edits inside the workspace, bypassPermissions for everything) or by "
-                f"allowing the tool (print mode: --permission-mode, --allowedTools {tool.name})."
+                "allowing the tool (print mode: --permission-mode, --allowedTools "
+                f"{shlex.quote(rules)})."
             )
         question = PermissionQuestion(
             tool_call_id=call_id,
@@ -151,10 +239,26 @@ class ToolRunner:
             title=title,
             kind=tool.kind,
             tool_input=tool_input,
+            always_rules=tuple(self.policy.suggest_rules(tool, tool_input, paths)),
         )
+        if self.hooks is not None:  # runs beside the question; it must not delay it
+            notifying = asyncio.ensure_future(
+                self.hooks.run(
+                    HookEvent.NOTIFICATION,
+                    "permission_prompt",
+                    message=f"Claude needs your permission to use {tool.name}",
+                    notification_type="permission_prompt",
+                )
+            )
+            self._notifications.add(notifying)
+            notifying.add_done_callback(self._notifications.discard)
         answer = await self.asker.ask(question)
         if answer is PermissionAnswer.ALLOW_ALWAYS:
-            self.policy.allow_always(tool)
+            added = self.policy.allow_always(tool, tool_input, paths)
+            # Claude Code keeps edit and read approvals for the session only; a saved
+            # `Read` rule would outlive the question that allowed one folder.
+            if added and tool.kind not in KEPT_FOR_SESSION and self.keep_rules is not None:
+                self.keep_rules(added)
         if answer in (PermissionAnswer.ALLOW_ONCE, PermissionAnswer.ALLOW_ALWAYS):
             return None
         if answer is PermissionAnswer.TIMED_OUT:
@@ -162,6 +266,8 @@ class ToolRunner:
                 f"Permission to use {tool.name} was denied: nobody answered the permission "
                 "question in time, so it did not run. Ask the user before trying it again."
             )
+        if answer is PermissionAnswer.REJECT_ALWAYS:
+            self.policy.reject_always(tool, tool_input, paths)
         return (
             f"The user denied permission to use {tool.name}. Do not retry it unchanged; "
             "ask the user how to proceed if you need it."

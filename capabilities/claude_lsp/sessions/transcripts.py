@@ -25,6 +25,8 @@ from claude_lsp.version import __version__
 log = logging.getLogger(__name__)
 
 TITLE_CHARS = 80
+# The line after which earlier history is dropped on resume (Claude Code's name for it).
+BOUNDARY = "compact_boundary"
 
 
 def config_dir() -> Path:
@@ -76,10 +78,27 @@ class Transcript:
 
     def append(self, message: dict[str, Any]) -> None:
         """Write one message; a failing disk is logged, never fatal to the chat."""
+        self._write({"type": message["role"], "message": message})
+
+    def mark_boundary(self, trigger: str) -> None:
+        """Note that the history before this line no longer counts (`/clear`, `/compact`).
+
+        The line has the shape of Claude Code's compact boundary, so either tool
+        resumes the session from the same place.
+        """
+        self._write(
+            {
+                "type": "system",
+                "subtype": BOUNDARY,
+                "content": "Conversation compacted" if trigger == "compact" else "Cleared",
+                "compactMetadata": {"trigger": trigger},
+            }
+        )
+
+    def _write(self, fields: dict[str, Any]) -> None:
         entry_id = str(uuid.uuid4())
         entry = {
-            "type": message["role"],
-            "message": message,
+            **fields,
             "uuid": entry_id,
             "parentUuid": self._parent,
             "sessionId": self._session_id,
@@ -109,19 +128,27 @@ def read_entries(path: Path) -> list[dict[str, Any]]:
             except ValueError:
                 log.warning("skipping unreadable line %d of %s", number, path)
                 continue
-            if (
-                isinstance(entry, dict)
-                and entry.get("type") in ("user", "assistant")
-                and (isinstance(entry.get("message"), dict))
-            ):
+            if not isinstance(entry, dict):
+                continue
+            is_message = entry.get("type") in ("user", "assistant") and isinstance(
+                entry.get("message"), dict
+            )
+            if is_message or _is_boundary(entry):
                 entries.append(entry)
     return entries
 
 
+def _is_boundary(entry: dict[str, Any]) -> bool:
+    return entry.get("type") == "system" and entry.get("subtype") == BOUNDARY
+
+
 def messages_of(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The conversation for the API: consecutive messages of one role joined."""
+    """The conversation for the API since the last boundary, one role's run joined."""
     messages: list[dict[str, Any]] = []
     for entry in entries:
+        if _is_boundary(entry):
+            messages = []
+            continue
         message = entry["message"]
         content = message.get("content")
         blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content

@@ -46,6 +46,8 @@ class ToolResult:
     content: str | list[ContentBlock]
     is_error: bool = False
     diff: Diff | None = None
+    # TodoWrite's new list (JSON items), which editors show as the session's plan.
+    todos: list[dict[str, str]] | None = None
 
     def as_blocks(self) -> list[ContentBlock]:
         if isinstance(self.content, str):

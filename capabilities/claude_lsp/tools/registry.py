@@ -9,6 +9,7 @@ from claude_lsp.tools.glob import GlobTool
 from claude_lsp.tools.grep import GrepTool
 from claude_lsp.tools.ls import LSTool
 from claude_lsp.tools.read import ReadTool
+from claude_lsp.tools.todo import TodoWriteTool
 from claude_lsp.tools.write import WriteTool
 
 
@@ -23,4 +24,5 @@ def builtin_tools() -> list[Tool]:
         ReadTool(),
         EditTool(),
         WriteTool(),
+        TodoWriteTool(),
     ]

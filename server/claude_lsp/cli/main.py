@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     printing.add_argument("--model", help="model id or alias (sonnet, opus, haiku)")
     printing.add_argument("--max-turns", type=int, metavar="N", help="stop after N model requests")
-    printing.add_argument("--permission-mode", choices=PERMISSION_MODES, default="default")
+    printing.add_argument("--permission-mode", choices=PERMISSION_MODES)
     printing.add_argument(
         "--allowedTools",
         "--allowed-tools",

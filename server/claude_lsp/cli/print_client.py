@@ -30,11 +30,12 @@ def _session_params(args: argparse.Namespace, cwd: Path) -> dict[str, Any]:
     params: dict[str, Any] = {
         "cwd": str(cwd),
         "mcpServers": [],
-        "modeId": args.permission_mode,
         "allowedTools": args.allowed_tools,
         "disallowedTools": args.disallowed_tools,
         "additionalDirectories": [str(Path(d).resolve()) for d in args.add_dirs],
     }
+    if args.permission_mode:
+        params["modeId"] = args.permission_mode
     if args.model:
         params["model"] = args.model
     if args.max_turns is not None:
@@ -82,7 +83,8 @@ async def run_session(args: argparse.Namespace, prompt: str, model_client: Model
         output.facts.model = meta.get("model", "")
         output.facts.cwd = meta.get("cwd", str(cwd))
         output.facts.tools = meta.get("tools", [])
-        output.facts.permission_mode = args.permission_mode
+        output.facts.slash_commands = meta.get("slashCommands", [])
+        output.facts.permission_mode = session["modes"]["currentModeId"]
         for warning in meta.get("warnings", []):
             print(f"claude-lsp: warning: {warning}", file=sys.stderr)
         output.started()

@@ -23,6 +23,7 @@ class RunFacts:
     model: str = ""
     cwd: str = ""
     tools: list[str] = field(default_factory=list)
+    slash_commands: list[str] = field(default_factory=list)
     permission_mode: str = "default"
 
 
@@ -122,7 +123,7 @@ class PrintOutput:
                 "mcp_servers": [],
                 "model": self.facts.model,
                 "permissionMode": self.facts.permission_mode,
-                "slash_commands": [],
+                "slash_commands": self.facts.slash_commands,
                 "uuid": str(uuid.uuid4()),
             }
         )

@@ -94,10 +94,6 @@ def _drop_late_answer(task: asyncio.Future[Any]) -> None:
         task.exception()  # retrieved: a late error is expected, not "never retrieved"
 
 
-def always_action(tool_name: str) -> str:
-    return f"Always allow {tool_name}"
-
-
 @dataclass
 class PendingApproval:
     """One queued question: where its diagnostic is and the future its asker awaits."""
@@ -160,15 +156,12 @@ class Approvals:
         self, question: PermissionQuestion, cwd: Path
     ) -> PermissionAnswer | None:
         """Step 2; None when the client could not show the request (go to the queue)."""
-        always = always_action(question.tool_name)
+        always = question.always_label
+        titles = [ALLOW_ONCE_ACTION, *([always] if always else []), DENY_ACTION]
         params = types.ShowMessageRequestParams(
             type=types.MessageType.Warning,
             message=prompt_line(question, cwd),
-            actions=[
-                types.MessageActionItem(title=ALLOW_ONCE_ACTION),
-                types.MessageActionItem(title=always),
-                types.MessageActionItem(title=DENY_ACTION),
-            ],
+            actions=[types.MessageActionItem(title=title) for title in titles],
         )
         try:
             item = await client_reply(self._server.window_show_message_request_async(params))
@@ -183,7 +176,7 @@ class Approvals:
         title = getattr(item, "title", None)
         if title == ALLOW_ONCE_ACTION:
             return PermissionAnswer.ALLOW_ONCE
-        if title == always:
+        if always is not None and title == always:
             return PermissionAnswer.ALLOW_ALWAYS
         return PermissionAnswer.REJECT_ONCE  # Deny, a dismissed dialog (null), or unknown
 
@@ -270,12 +263,14 @@ class Approvals:
             suffix = (
                 f" (approval {pending.request_id}: {pending.summary})" if len(offered) > 1 else ""
             )
-            tool = pending.question.tool_name
-            for title, arguments in (
-                ("Claude: allow", [pending.request_id]),
-                (f"Claude: always allow {tool}", [pending.request_id, ALWAYS]),
-                ("Claude: deny", [pending.request_id]),
-            ):
+            always = pending.question.always_label
+            choices = [("Claude: allow", [pending.request_id])]
+            if always is not None:
+                choices.append(
+                    (f"Claude: {always[0].lower()}{always[1:]}", [pending.request_id, ALWAYS])
+                )
+            choices.append(("Claude: deny", [pending.request_id]))
+            for title, arguments in choices:
                 command = DENY_COMMAND if title == "Claude: deny" else APPROVE_COMMAND
                 actions.append(
                     types.CodeAction(

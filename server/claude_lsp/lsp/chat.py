@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
 from claude_lsp.agent.prompt_content import PROMPT_SCHEMA
@@ -90,7 +91,7 @@ SET_MODE_SCHEMA: dict[str, Any] = {
 @contextmanager
 def _protocol_errors() -> Iterator[None]:
     """The core's failures as the protocol's JSON-RPC errors."""
-    from claude_lsp.agent.session import SessionBusyError
+    from claude_lsp.agent.session import ModeUnavailableError, SessionBusyError
     from claude_lsp.models.client import ModelError
     from claude_lsp.models.credentials import NoCredentialsError
 
@@ -98,6 +99,8 @@ def _protocol_errors() -> Iterator[None]:
         yield
     except SessionBusyError as exc:
         raise errors.invalid_request(str(exc)) from exc
+    except ModeUnavailableError as exc:
+        raise errors.invalid_params(f"modeId: {exc}") from exc
     except ModelError as exc:
         raise errors.model_failure(str(exc), status=exc.status, error_type=exc.error_type) from exc
     except NoCredentialsError as exc:
@@ -106,14 +109,7 @@ def _protocol_errors() -> Iterator[None]:
 
 def _first_line(content: list[dict[str, Any]]) -> str:
     """The prompt's first line of text, for the progress message."""
-    text = next(
-        (
-            b["text"]
-            for b in content
-            if b.get("type") == "text" and not b["text"].startswith("<system-reminder>")
-        ),
-        "",
-    )
+    text = next((b["text"] for b in content if b.get("type") == "text"), "")
     line = text.strip().splitlines()[0] if text.strip() else ""
     return line if len(line) <= 60 else line[:57] + "..."
 
@@ -157,6 +153,8 @@ class ChatService:
         self._server = server
         self._sessions: dict[str, HostedSession] = {}
         self._model_client = model_client
+        self._announcements: set[asyncio.Task[None]] = set()
+        self._warned: set[str] = set()
 
     def register(self) -> None:
         """Register the handlers (pygls tags handler functions, so wrap the methods)."""
@@ -208,8 +206,10 @@ class ChatService:
         return self._model_client
 
     async def new_session(self, params: Any) -> dict[str, Any]:
-        options = self._options(checked(NEW_SESSION_SCHEMA, params))
-        return self._describe(self._host(options, str(uuid.uuid4())).session)
+        options = await self._options(checked(NEW_SESSION_SCHEMA, params))
+        hosted = self._host(options, str(uuid.uuid4()))
+        self._announce_commands_after_reply(hosted)
+        return self._describe(hosted.session)
 
     async def load_session(self, params: Any) -> dict[str, Any]:
         """claude/session/load: this server's session, or one read back from its transcript.
@@ -227,11 +227,12 @@ class ChatService:
                 raise errors.invalid_params(f"unknown sessionId {session_id!r}")
             entries = await asyncio.to_thread(transcripts.read_entries, path)
             cwd = params.get("cwd") or (entries[0].get("cwd") if entries else None)
-            options = self._options({**params, "cwd": cwd or str(Path.home())})
+            options = await self._options({**params, "cwd": cwd or str(Path.home())})
             hosted = self._host(options, session_id)
             hosted.session.restore(entries)
         hosted.session.replay()
         hosted.events.updates.flush()
+        self._announce_commands_after_reply(hosted)
         return self._describe(hosted.session)
 
     async def list_sessions(self, params: Any) -> dict[str, Any]:
@@ -250,7 +251,7 @@ class ChatService:
             result["nextCursor"] = str(start + SESSIONS_PAGE)
         return result
 
-    def _options(self, params: dict[str, Any]) -> SessionOptions:
+    async def _options(self, params: dict[str, Any]) -> SessionOptions:
         """Session options from new/load params (validated against NEW_SESSION_SCHEMA)."""
         from claude_lsp.agent.session import SessionOptions
         from claude_lsp.policy.permissions import PermissionMode
@@ -260,11 +261,15 @@ class ChatService:
             raise errors.invalid_params(
                 f"cwd: {params['cwd']!r} is not an existing absolute directory"
             )
+        editor = await self._server.editor_settings.current() or {}
+        mode = params.get("modeId") or editor.get("permissionMode")
+        max_turns = params.get("maxTurns") or editor.get("maxTurns")
         return SessionOptions(
             cwd=cwd.resolve(),
             model=params.get("model"),
-            permission_mode=PermissionMode(params.get("modeId", "default")),
-            max_turns=params.get("maxTurns"),
+            permission_mode=PermissionMode(mode) if mode in MODES else None,
+            max_turns=max_turns if isinstance(max_turns, int) and max_turns > 0 else None,
+            editor_settings=editor or None,
             allowed_tools=params.get("allowedTools", []),
             disallowed_tools=params.get("disallowedTools", []),
             append_system_prompt=params.get("appendSystemPrompt"),
@@ -280,18 +285,51 @@ class ChatService:
         events = SessionEvents(
             UpdateStream(self._server, session_id, enabled=bool(extension.get("sessionUpdate")))
         )
+        files = EditorFiles(self._server)
         session = Session(
             options,
             model_client=self._models(),
-            files=EditorFiles(self._server),
+            files=files,
             emit=events,
-            asker=ClientPermissionAsker.for_session(self._server, session_id, options.cwd),
+            asker=ClientPermissionAsker.for_session(self._server, session_id, options.cwd, files),
             session_id=session_id,
         )
         hosted = self._sessions[session_id] = HostedSession(session, events)
+        self._show_warnings(session.warnings)
         return hosted
 
+    def _show_warnings(self, warnings: list[str]) -> None:
+        """Problems with settings, rules or memory: logged, and shown once per server."""
+        for warning in warnings:
+            if warning in self._warned:
+                continue
+            self._warned.add(warning)
+            log.warning("%s", warning)
+            self._server.window_show_message(
+                types.ShowMessageParams(
+                    type=types.MessageType.Warning, message=f"claude-lsp: {warning}"
+                )
+            )
+
+    def _announce_commands_after_reply(self, hosted: HostedSession) -> None:
+        """Send the slash commands once the client has the session's id.
+
+        pygls writes a handler's reply from a callback queued when the handler returns;
+        one turn of the loop later that reply is out, so the update cannot arrive for a
+        session the client has not heard of yet.
+        """
+
+        async def announce() -> None:
+            await asyncio.sleep(0)
+            hosted.session.announce_commands()
+            hosted.events.updates.flush()
+
+        task = asyncio.ensure_future(announce())
+        self._announcements.add(task)
+        task.add_done_callback(self._announcements.discard)
+
     def _describe(self, session: Session) -> dict[str, Any]:
+        from claude_lsp.agent.slash_commands import available_commands
         from claude_lsp.policy.permissions import MODE_DESCRIPTIONS, MODE_NAMES, PermissionMode
 
         return {
@@ -305,6 +343,7 @@ class ChatService:
                         "description": MODE_DESCRIPTIONS[mode],
                     }
                     for mode in PermissionMode
+                    if not (mode is PermissionMode.BYPASS and session.settings.disable_bypass_mode)
                 ],
             },
             "_meta": {
@@ -312,6 +351,7 @@ class ChatService:
                     "model": session.model,
                     "cwd": str(session.options.cwd),
                     "tools": list(session.tools),
+                    "slashCommands": [command.name for command in available_commands(session)],
                     "warnings": session.warnings,
                 }
             },
@@ -320,10 +360,10 @@ class ChatService:
     def hosts(self, session_id: str) -> bool:
         return session_id in self._sessions
 
-    def open_session(self, cwd: Path) -> str:
+    async def open_session(self, cwd: Path) -> str:
         """A new default-mode session for a server-side client (the chat file)."""
         session_id = str(uuid.uuid4())
-        self._host(self._options({"cwd": str(cwd)}), session_id)
+        self._host(await self._options({"cwd": str(cwd)}), session_id)
         return session_id
 
     async def prompt(
@@ -343,9 +383,14 @@ class ChatService:
         content = to_api_content(params["prompt"])
         if not content:
             raise errors.invalid_params("prompt: no text, image or resource content")
-        if "editorContext" in params:
-            content.insert(0, editor_context_block(self._server, params["editorContext"]))
+        context = (
+            [editor_context_block(self._server, params["editorContext"])]
+            if "editorContext" in params
+            else []
+        )
         session = hosted.session
+        if session.busy:  # refuse before a progress for a turn that never starts
+            raise errors.invalid_request("a prompt is already running in this session")
         result: dict[str, Any] | None = None
         error: str | None = None
         progress = await TurnProgress.start(
@@ -356,7 +401,7 @@ class ChatService:
         try:
             with _protocol_errors():
                 turn = await await_unless_cancelled(
-                    asyncio.ensure_future(session.prompt(content)), session.cancel
+                    asyncio.ensure_future(session.prompt(content, context)), session.cancel
                 )
             result = turn.as_json()
             return result
@@ -401,7 +446,8 @@ class ChatService:
         from claude_lsp.policy.permissions import PermissionMode
 
         params = checked(SET_MODE_SCHEMA, params)
-        self._hosted(params).session.set_mode(PermissionMode(params["modeId"]))
+        with _protocol_errors():
+            self._hosted(params).session.set_mode(PermissionMode(params["modeId"]))
         return {}
 
     async def close(self) -> None:

@@ -110,7 +110,9 @@ class ChatFiles:
             raise errors.invalid_params(f"nothing to send: write under the last '{YOU}' heading")
         session_id = self._sessions.get(uri)
         if session_id is None or not self._chat.hosts(session_id):
-            session_id = self._sessions[uri] = self._chat.open_session(self._path().parent.parent)
+            session_id = self._sessions[uri] = await self._chat.open_session(
+                self._path().parent.parent
+            )
         appender = _Appender(self._server, uri, text)
         appender.add(f"\n\n{CLAUDE}\n\n")
 

@@ -42,10 +42,21 @@ CONFIRM_SECONDS = 2.0
 CONFIRM_POLL_SECONDS = 0.01
 STALE = "the document changed in the editor since it was read; read it again"
 UNCONFIRMED = "the editor did not confirm the change"
+PARTIAL = (
+    "the user accepted only part of the change in the editor's review, so the file now "
+    "differs from what was intended; read it again before going on"
+)
 SESSION_UPDATE = "claude/session/update"
 REQUEST_PERMISSION = "claude/session/requestPermission"
 SAVE_DOCUMENTS = "claude/saveDocuments"
 SAVE_SECONDS = 10.0
+# What a client may pick (`timed_out` is the approval queue's, never an option).
+OFFERED_ANSWERS = (
+    PermissionAnswer.ALLOW_ONCE,
+    PermissionAnswer.ALLOW_ALWAYS,
+    PermissionAnswer.REJECT_ONCE,
+    PermissionAnswer.REJECT_ALWAYS,
+)
 
 
 class EditorFiles(DiskFiles):
@@ -53,22 +64,33 @@ class EditorFiles(DiskFiles):
 
     An open document is only ever changed by the editor (`workspace/applyEdit` with
     minimal edits), so the change lands in its undo history and nothing is written
-    behind its back; an edit counts as made only once a `didChange` shows it. `review`
-    asks clients that support change annotations to have the user confirm each hunk;
-    the session layer sets it.
+    behind its back; an edit counts as made only once a `didChange` shows it.
+
+    Clients with `experimental.claude.diffReview` review edits themselves: the edit is
+    sent with a change annotation per hunk that needs confirmation (VS Code's refactor
+    preview), and that review replaces the permission question.
     """
 
-    def __init__(
-        self,
-        server: LanguageServer,
-        *,
-        review: bool = False,
-        confirm_seconds: float = CONFIRM_SECONDS,
-    ) -> None:
+    def __init__(self, server: LanguageServer, *, confirm_seconds: float = CONFIRM_SECONDS) -> None:
         self._server = server
-        self.review = review
         self.confirm_seconds = confirm_seconds
         self._unsaved: set[str] = set()  # buffers the agent changed that may be unsaved
+        self._to_review: set[Path] = set()
+
+    def offers_review(self, path: Path) -> bool:
+        """Whether the editor can have the user confirm an edit of `path` hunk by hunk."""
+        if not client_extension(self._server.client_capabilities).get("diffReview"):
+            return False
+        support = EditSupport.of(self._server.client_capabilities)
+        if not (support.apply_edit and support.document_changes and support.change_annotations):
+            return False
+        if self._document(from_fs_path(str(path))) is not None:
+            return True
+        return support.create_files and not path.exists()
+
+    def review_next(self, path: Path) -> None:
+        """Send the next edit of `path` for the user's review (see `offers_review`)."""
+        self._to_review.add(path)
 
     def _document(self, uri: str | None) -> TextDocument | None:
         return None if uri is None else self._server.workspace.text_documents.get(uri)
@@ -84,10 +106,12 @@ class EditorFiles(DiskFiles):
         document = self._document(uri)
         support = EditSupport.of(self._server.client_capabilities)
         label = f"Claude: {title}"
+        review = path in self._to_review
+        self._to_review.discard(path)
         if document is None:
             if uri is None or path.exists():
                 return await super().write_text(path, text, old_text=old_text, title=title)
-            edit = new_file_edit(uri, text, support, label=label, review=self.review)
+            edit = new_file_edit(uri, text, support, label=label, review=review)
             if edit is None:
                 return await super().write_text(path, text, old_text=old_text, title=title)
             outcome = await self._apply(edit, label)
@@ -105,7 +129,7 @@ class EditorFiles(DiskFiles):
             return WriteOutcome(applied=True)
         if not support.apply_edit:
             return WriteOutcome(applied=False, reason="the editor does not accept edits")
-        edit = document_edit(document.uri, version, edits, support, label=label, review=self.review)
+        edit = document_edit(document.uri, version, edits, support, label=label, review=review)
         now = self._document(document.uri)
         if now is None or now.version != version or now.source != current:
             return WriteOutcome(applied=False, reason=STALE)
@@ -114,7 +138,10 @@ class EditorFiles(DiskFiles):
             return outcome
         return self._remember(
             document.uri,
-            await self._confirmed(lambda: self._changed(document.uri, version, text)),
+            await self._confirmed(
+                lambda: self._changed(document.uri, version, text),
+                partial=lambda: self._moved(document.uri, version) if review else False,
+            ),
         )
 
     def _remember(self, uri: str, outcome: WriteOutcome) -> WriteOutcome:
@@ -158,18 +185,21 @@ class EditorFiles(DiskFiles):
             )
         return WriteOutcome(applied=True)
 
-    async def _confirmed(self, seen: Callable[[], bool]) -> WriteOutcome:
+    async def _confirmed(
+        self, seen: Callable[[], bool], partial: Callable[[], bool] = lambda: False
+    ) -> WriteOutcome:
         """Wait (bounded) until the editor's notifications show the change.
 
         `applied: true` alone is not proof: a client may answer before (or without)
         changing the buffer, and the agent must not go on believing a change that is
         not there. pygls updates the workspace before handlers run, so polling it sees
-        a `didChange` as soon as it is read.
+        a `didChange` as soon as it is read. A reviewed edit whose buffer moved to other
+        text was accepted in part.
         """
         deadline = asyncio.get_running_loop().time() + self.confirm_seconds
         while not seen():
             if asyncio.get_running_loop().time() >= deadline:
-                return WriteOutcome(applied=False, reason=UNCONFIRMED)
+                return WriteOutcome(applied=False, reason=PARTIAL if partial() else UNCONFIRMED)
             await asyncio.sleep(CONFIRM_POLL_SECONDS)
         return WriteOutcome(applied=True)
 
@@ -178,6 +208,10 @@ class EditorFiles(DiskFiles):
         if document is None or not same_text(document.source, text):
             return False
         return version is None or (document.version is not None and document.version > version)
+
+    def _moved(self, uri: str, version: int | None) -> bool:
+        document = self._document(uri)
+        return document is not None and (document.version or 0) > (version or 0)
 
     def _created(self, uri: str, path: Path, text: str) -> bool:
         """The new file shows as an open buffer or, for clients that save, on disk."""
@@ -198,18 +232,19 @@ class ClientPermissionAsker:
     then the approval queue.
     """
 
-    def __init__(self, server: LanguageServer, session_id: str, cwd: Path | None = None) -> None:
-        from claude_lsp.lsp.protocol import client_extension
-
+    def __init__(
+        self, server: LanguageServer, session_id: str, cwd: Path, files: EditorFiles
+    ) -> None:
         self._server = server
         self._session_id = session_id
-        self._cwd = cwd if cwd is not None else Path.cwd()
+        self._cwd = cwd
+        self._files = files
         extension = client_extension(server.client_capabilities)
         self._opted_in = bool(extension.get("requestPermission"))
 
     @classmethod
     def for_session(
-        cls, server: LanguageServer, session_id: str, cwd: Path
+        cls, server: LanguageServer, session_id: str, cwd: Path, files: EditorFiles
     ) -> ClientPermissionAsker | None:
         """The asker for a new session, or None when no one could answer.
 
@@ -218,13 +253,17 @@ class ClientPermissionAsker:
         """
         from claude_lsp.lsp.approvals import approvals_of
 
-        asker = cls(server, session_id, cwd)
+        asker = cls(server, session_id, cwd, files)
         if asker._opted_in:
             return asker
         approvals = approvals_of(server)
         return asker if approvals is not None and approvals.can_ask() else None
 
     async def ask(self, question: PermissionQuestion) -> PermissionAnswer:
+        reviewed = self._reviewed_in_editor(question)
+        if reviewed is not None:
+            self._files.review_next(reviewed)
+            return PermissionAnswer.ALLOW_ONCE
         if self._opted_in:
             return await self._request_permission(question)
         from claude_lsp.lsp.approvals import approvals_of
@@ -233,6 +272,14 @@ class ClientPermissionAsker:
         if approvals is None:
             return PermissionAnswer.REJECT_ONCE
         return await approvals.ask(question, session_id=self._session_id, cwd=self._cwd)
+
+    def _reviewed_in_editor(self, question: PermissionQuestion) -> Path | None:
+        """The file whose edit the editor's own review will approve, if there is one."""
+        target = question.tool_input.get("file_path")
+        if question.kind != "edit" or not isinstance(target, str) or not target:
+            return None
+        path = (self._cwd / Path(target).expanduser()).resolve()
+        return path if self._files.offers_review(path) else None
 
     async def _request_permission(self, question: PermissionQuestion) -> PermissionAnswer:
         from claude_lsp.lsp.approvals import client_reply
@@ -246,13 +293,23 @@ class ClientPermissionAsker:
             "content": tool_call_content(self._server, question, self._cwd),
         }
         options = [
-            {"optionId": PermissionAnswer.ALLOW_ONCE.value, "name": "Allow", "kind": "allow_once"},
-            {
-                "optionId": PermissionAnswer.ALLOW_ALWAYS.value,
-                "name": f"Always allow {question.tool_name} in this session",
-                "kind": "allow_always",
-            },
+            {"optionId": PermissionAnswer.ALLOW_ONCE.value, "name": "Allow", "kind": "allow_once"}
+        ]
+        if question.always_label is not None:
+            options.append(
+                {
+                    "optionId": PermissionAnswer.ALLOW_ALWAYS.value,
+                    "name": question.always_label,
+                    "kind": "allow_always",
+                }
+            )
+        options += [
             {"optionId": PermissionAnswer.REJECT_ONCE.value, "name": "Deny", "kind": "reject_once"},
+            {
+                "optionId": PermissionAnswer.REJECT_ALWAYS.value,
+                "name": f"Always deny {_deny_scope(question)} in this session",
+                "kind": "reject_always",
+            },
         ]
         try:
             response = await client_reply(
@@ -267,16 +324,27 @@ class ClientPermissionAsker:
         return _answer(response)
 
 
+def _deny_scope(question: PermissionQuestion) -> str:
+    """What "always deny" refuses: this command line, this file, or the tool."""
+    if question.tool_name == "Bash":
+        return "this command"
+    if question.tool_input.get("file_path"):
+        return "this file"
+    if question.tool_input.get("path"):
+        return "this folder"
+    return question.tool_name
+
+
 def _answer(response: Any) -> PermissionAnswer:
     """The chosen option; anything else (cancelled, unknown option) denies."""
     outcome = getattr(response, "result", response)
     if isinstance(outcome, dict):
         outcome = outcome.get("outcome")
     if isinstance(outcome, dict) and outcome.get("outcome") == "selected":
-        try:
-            return PermissionAnswer(str(outcome.get("optionId")))
-        except ValueError:
-            pass
+        chosen = outcome.get("optionId")
+        for answer in OFFERED_ANSWERS:
+            if chosen == answer.value:
+                return answer
     return PermissionAnswer.REJECT_ONCE
 
 

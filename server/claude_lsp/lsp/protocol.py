@@ -60,12 +60,18 @@ class ClaudeMessagesProtocol(LanguageServerProtocol):
 
 
 class ClaudeProtocol(ClaudeMessagesProtocol):
-    """The server side: also advertises the extension in `initialize`."""
+    """The server side: also advertises the extension in `initialize`, and keeps
+    `initializationOptions.claude` (settings from the editor) for new sessions."""
+
+    editor_settings: dict[str, Any] | None = None
 
     @lsp_method(types.INITIALIZE)
     def lsp_initialize(
         self, params: types.InitializeParams
     ) -> Generator[Any, Any, types.InitializeResult]:
+        options = params.initialization_options
+        if isinstance(options, dict) and isinstance(options.get("claude"), dict):
+            self.editor_settings = dict(options["claude"])
         result: types.InitializeResult = yield from super().lsp_initialize(params)
         result.capabilities.experimental = {"claude": server_extension()}
         return result

@@ -17,6 +17,7 @@ from pygls.lsp.server import LanguageServer
 from claude_lsp.lsp.approvals import register_approvals
 from claude_lsp.lsp.chat import ChatService
 from claude_lsp.lsp.chat_file import ChatFiles
+from claude_lsp.lsp.editor_settings import EditorSettings
 from claude_lsp.lsp.errors import quiet_expected_errors
 from claude_lsp.lsp.protocol import ClaudeProtocol
 from claude_lsp.version import __version__
@@ -36,6 +37,7 @@ class ClaudeLanguageServer(LanguageServer):
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
         )
         self.chat = ChatService(self, model_client)
+        self.editor_settings = EditorSettings(self)
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Answer a message that could not be parsed instead of only logging it.
@@ -67,6 +69,7 @@ def create_server(model_client: ModelClient | None = None) -> ClaudeLanguageServ
     quiet_expected_errors()
     server = ClaudeLanguageServer(model_client)
     server.chat.register()
+    server.editor_settings.register()
     register_approvals(server)
     ChatFiles(server, server.chat).register()
 
