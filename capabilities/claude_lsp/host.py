@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from claude_lsp.agent.events import SessionEvent
-    from claude_lsp.policy.permissions import PermissionAnswer, PermissionQuestion
+    from claude_lsp.policy.questions import PermissionAnswer, PermissionQuestion
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from claude_lsp.lsp.diagnostic_sets import diagnostics_of, publish_diagnostics
 from claude_lsp.lsp.host import ClientPermissionAsker, EditorFiles
 from claude_lsp.lsp.questions import edit_line, prompt_line, summary, tool_call_content
 from claude_lsp.lsp.server import create_server
-from claude_lsp.policy.permissions import PermissionAnswer, PermissionQuestion
+from claude_lsp.policy.questions import PermissionAnswer, PermissionQuestion
 from claude_lsp.tools.base import Diff
 
 HELIX_LIKE = types.ClientCapabilities(

@@ -45,13 +45,17 @@ def test_claude_lsp_is_one_namespace_package_over_two_roots() -> None:
 
 
 def test_server_start_up_does_not_load_heavy_modules() -> None:
-    """Editors time `initialize`: the SDK, jsonschema and git load on first use only."""
+    """Editors time `initialize`: the SDK, jsonschema, git and the agent core (rules,
+    settings, memory, hooks) load on first use only."""
     code = (
         "import sys\n"
         "from claude_lsp.lsp.server import create_server\n"
         "from claude_lsp.cli.main import build_parser\n"
         "create_server(); build_parser()\n"
-        "heavy = ['anthropic', 'httpx2', 'jsonschema', 'pygit2', 'jedi', 'tree_sitter']\n"
+        "heavy = ['anthropic', 'httpx2', 'jsonschema', 'pygit2', 'jedi', 'tree_sitter',\n"
+        "         'claude_lsp.agent.session', 'claude_lsp.policy.rules',\n"
+        "         'claude_lsp.policy.shell_split', 'claude_lsp.settings.load',\n"
+        "         'claude_lsp.memory.discovery', 'claude_lsp.hooks']\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
     )
     done = subprocess.run(

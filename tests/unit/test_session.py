@@ -21,7 +21,8 @@ from claude_lsp.agent.session import Session, SessionOptions
 from claude_lsp.host import DiskFiles
 from claude_lsp.models.client import ModelClient, ModelError, RetryPolicy
 from claude_lsp.models.credentials import Credentials
-from claude_lsp.policy.permissions import PermissionAnswer, PermissionMode, PermissionQuestion
+from claude_lsp.policy.permissions import PermissionMode
+from claude_lsp.policy.questions import PermissionAnswer, PermissionQuestion
 from claude_lsp.sessions.transcripts import read_entries
 from tests.fakeapi import (
     FakeAnthropic,

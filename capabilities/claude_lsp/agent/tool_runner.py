@@ -19,11 +19,8 @@ from claude_lsp.hooks import EventOutcome, HookEvent
 from claude_lsp.host import EventSink, PermissionAsker
 from claude_lsp.memory.discovery import MemoryIndex
 from claude_lsp.memory.render import render
-from claude_lsp.policy.permissions import (
-    PermissionAnswer,
-    PermissionPolicy,
-    PermissionQuestion,
-)
+from claude_lsp.policy.permissions import PermissionPolicy
+from claude_lsp.policy.questions import PermissionAnswer, PermissionQuestion
 from claude_lsp.tools.base import Tool, ToolContext, ToolError, ToolResult
 
 log = logging.getLogger(__name__)

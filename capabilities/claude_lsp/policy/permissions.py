@@ -32,7 +32,7 @@ from claude_lsp.policy.rules import (
     tool_name_of,
 )
 from claude_lsp.policy.shell_split import SimpleCommand, normalize_line, split_command
-from claude_lsp.tools.base import Diff, Tool
+from claude_lsp.tools.base import Tool
 
 log = logging.getLogger(__name__)
 
@@ -79,37 +79,6 @@ MODE_DESCRIPTIONS = {
     PermissionMode.PLAN: "Read-only: explore and plan, change nothing",
     PermissionMode.BYPASS: "Run every tool without asking",
 }
-
-
-class PermissionAnswer(StrEnum):
-    ALLOW_ONCE = "allow_once"
-    ALLOW_ALWAYS = "allow_always"
-    REJECT_ONCE = "reject_once"
-    REJECT_ALWAYS = "reject_always"
-    # Nobody answered in time (the approval queue's timeout): a denial, told apart.
-    TIMED_OUT = "timed_out"
-
-
-@dataclass(frozen=True)
-class PermissionQuestion:
-    """What the human is asked: the tool call, with its diff or command."""
-
-    tool_call_id: str
-    tool_name: str
-    title: str
-    kind: str
-    tool_input: dict[str, Any]
-    diff: Diff | None = None
-    # What "always allow" would add, in Claude Code's rule syntax (none: it cannot).
-    always_rules: tuple[str, ...] = ()
-
-    @property
-    def always_label(self) -> str | None:
-        """How to offer "always allow", naming the rule and how long it lasts."""
-        if not self.always_rules:
-            return None
-        lasts = "in this session" if self.kind == "edit" else "in this project"
-        return f"Always allow {', '.join(self.always_rules)} {lasts}"
 
 
 @dataclass(frozen=True)

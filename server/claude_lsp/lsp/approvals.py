@@ -36,12 +36,12 @@ from claude_lsp.lsp import errors
 from claude_lsp.lsp.code_actions import add_code_action_provider, kind_wanted
 from claude_lsp.lsp.diagnostic_sets import publish_diagnostics
 from claude_lsp.lsp.questions import edit_line, prompt_line, summary, target_path
-from claude_lsp.policy.permissions import PermissionAnswer
+from claude_lsp.policy.questions import PermissionAnswer
 
 if TYPE_CHECKING:
     from pygls.lsp.server import LanguageServer
 
-    from claude_lsp.policy.permissions import PermissionQuestion
+    from claude_lsp.policy.questions import PermissionQuestion
 
 log = logging.getLogger(__name__)
 

@@ -29,7 +29,7 @@ from claude_lsp.lsp.editor_edits import (
     text_edits,
 )
 from claude_lsp.lsp.protocol import client_extension
-from claude_lsp.policy.permissions import PermissionAnswer, PermissionQuestion
+from claude_lsp.policy.questions import PermissionAnswer, PermissionQuestion
 
 if TYPE_CHECKING:
     from pygls.lsp.server import LanguageServer

@@ -17,7 +17,7 @@ from claude_lsp.tools.base import display_path
 if TYPE_CHECKING:
     from pygls.lsp.server import LanguageServer
 
-    from claude_lsp.policy.permissions import PermissionQuestion
+    from claude_lsp.policy.questions import PermissionQuestion
 
 # Input fields that name the file or folder a call works on, in the core's tools.
 PATH_FIELDS = ("file_path", "notebook_path", "path")

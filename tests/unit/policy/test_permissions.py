@@ -10,13 +10,12 @@ import pytest
 from claude_lsp.agent.tool_runner import ToolRunner
 from claude_lsp.host import DiskFiles
 from claude_lsp.policy.permissions import (
-    PermissionAnswer,
     PermissionMode,
     PermissionPolicy,
-    PermissionQuestion,
     RuleBehavior,
     parse_rules,
 )
+from claude_lsp.policy.questions import PermissionAnswer, PermissionQuestion
 from claude_lsp.policy.rules import Rule, RuleScope, RuleSource
 from claude_lsp.tools.base import Tool, ToolContext, ToolKind, ToolResult
 from claude_lsp.tools.bash import BashTool
