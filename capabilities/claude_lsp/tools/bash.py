@@ -14,7 +14,6 @@ import os
 import shlex
 import tempfile
 import uuid
-from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from claude_lsp.policy.shell_split import split_command
 from claude_lsp.tools.base import Tool, ToolContext, ToolResult
 from claude_lsp.tools.shells import (
     OUTPUT_SETTLE_S,
+    RecentChunks,
     ShellProcess,
     compile_filter,
     describe_exit,
@@ -46,35 +46,22 @@ class _Capture:
 
     def __init__(self, head_limit: int = _HEAD_BYTES, tail_limit: int = _TAIL_BYTES) -> None:
         self._head_limit = head_limit
-        self._tail_limit = tail_limit
         self._head = bytearray()
-        self._tail: deque[bytes] = deque()
-        self._tail_size = 0
-        self.dropped = 0
+        self._tail = RecentChunks(tail_limit, b"")
+
+    @property
+    def dropped(self) -> int:
+        return self._tail.dropped
 
     def feed(self, data: bytes) -> None:
         room = self._head_limit - len(self._head)
         if room > 0:
             self._head += data[:room]
             data = data[room:]
-        if not data:
-            return
         self._tail.append(data)
-        self._tail_size += len(data)
-        while self._tail_size > self._tail_limit:
-            excess = self._tail_size - self._tail_limit
-            first = self._tail[0]
-            if len(first) <= excess:
-                self._tail.popleft()
-                self._tail_size -= len(first)
-                self.dropped += len(first)
-            else:
-                self._tail[0] = first[excess:]
-                self._tail_size -= excess
-                self.dropped += excess
 
     def text(self) -> str:
-        tail = b"".join(self._tail)
+        tail = self._tail.joined()
         if not self.dropped:
             return (bytes(self._head) + tail).decode("utf-8", errors="replace")
         head = bytes(self._head).decode("utf-8", errors="replace")

@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import AnyStr, Generic, Literal
 
 from claude_lsp.process_groups import GroupProcess
 from claude_lsp.tools.base import ToolError
@@ -151,20 +151,25 @@ class ShellProcess(GroupProcess):
         await self.wait(grace)
 
 
-class _OutputBuffer:
-    """Unread text with a cap: past it, the oldest unread text is dropped and counted."""
+class RecentChunks(Generic[AnyStr]):
+    """The newest `cap` characters (or bytes) of a stream, in the chunks they came in.
 
-    def __init__(self, cap: int) -> None:
+    Past the cap the oldest are dropped and counted, so a flood of output costs bounded
+    memory and the reader can say how much it lost.
+    """
+
+    def __init__(self, cap: int, empty: AnyStr) -> None:
         self._cap = cap
-        self._chunks: deque[str] = deque()
+        self._empty: AnyStr = empty
+        self._chunks: deque[AnyStr] = deque()
         self._size = 0
         self.dropped = 0
 
-    def append(self, text: str) -> None:
-        if not text:
+    def append(self, data: AnyStr) -> None:
+        if not data:
             return
-        self._chunks.append(text)
-        self._size += len(text)
+        self._chunks.append(data)
+        self._size += len(data)
         while self._size > self._cap:
             excess = self._size - self._cap
             first = self._chunks[0]
@@ -177,11 +182,24 @@ class _OutputBuffer:
                 self._size -= excess
                 self.dropped += excess
 
-    def take(self, *, whole_lines: bool) -> str:
-        """Everything unread; with `whole_lines`, a trailing partial line stays unread."""
-        text = "".join(self._chunks)
+    def joined(self) -> AnyStr:
+        return self._empty.join(self._chunks)
+
+    def clear(self) -> None:
         self._chunks.clear()
         self._size = 0
+
+
+class _OutputBuffer(RecentChunks[str]):
+    """Unread text of a background shell: the newest `cap` characters."""
+
+    def __init__(self, cap: int) -> None:
+        super().__init__(cap, "")
+
+    def take(self, *, whole_lines: bool) -> str:
+        """Everything unread; with `whole_lines`, a trailing partial line stays unread."""
+        text = self.joined()
+        self.clear()
         if whole_lines and text and not text.endswith("\n"):
             cut = text.rfind("\n") + 1
             self.append(text[cut:])

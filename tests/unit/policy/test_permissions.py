@@ -15,7 +15,7 @@ from claude_lsp.policy.permissions import (
     RuleBehavior,
     parse_rules,
 )
-from claude_lsp.policy.questions import PermissionAnswer, PermissionQuestion
+from claude_lsp.policy.questions import PermissionAnswer
 from claude_lsp.policy.rules import Rule, RuleScope, RuleSource
 from claude_lsp.tools.base import Tool, ToolContext, ToolKind, ToolResult
 from claude_lsp.tools.bash import BashTool
@@ -27,6 +27,7 @@ from claude_lsp.tools.ls import LSTool
 from claude_lsp.tools.read import ReadTool
 from claude_lsp.tools.shells import BackgroundShells
 from claude_lsp.tools.write import WriteTool
+from tests.unit.test_session import Asker
 
 CLI = RuleSource(RuleScope.CLI_ARG)
 
@@ -389,24 +390,18 @@ def test_reject_always_denies_that_exact_call_for_the_session(project: Path) -> 
     assert policy.deny[-1].source == RuleSource(RuleScope.SESSION)
 
 
-class Asker:
-    def __init__(self, answer: PermissionAnswer) -> None:
-        self.answer = answer
-        self.questions: list[PermissionQuestion] = []
-
-    async def ask(self, question: PermissionQuestion) -> PermissionAnswer:
-        self.questions.append(question)
-        return self.answer
-
-
-def runner(project: Path, policy: PermissionPolicy, asker: Asker | None) -> ToolRunner:
-    ctx = ToolContext(
+def project_ctx(project: Path) -> ToolContext:
+    return ToolContext(
         cwd=project,
         files=DiskFiles(),
         read_state=FileReadState(),
         shells=BackgroundShells(),
         roots=[project],
     )
+
+
+def runner(project: Path, policy: PermissionPolicy, asker: Asker | None) -> ToolRunner:
+    ctx = project_ctx(project)
     tools: dict[str, Tool] = {"Bash": BashTool()}
     return ToolRunner(tools=tools, policy=policy, asker=asker, emit=lambda _: None, ctx=ctx)
 
@@ -472,13 +467,7 @@ def test_allowed_commands_still_ask_where_their_redirections_write(
     monkeypatch.setenv("HOME", str(home))
     project = tmp_path / "project"
     project.mkdir()
-    ctx = ToolContext(
-        cwd=project,
-        files=DiskFiles(),
-        read_state=FileReadState(),
-        shells=BackgroundShells(),
-        roots=[project],
-    )
+    ctx = project_ctx(project)
     policy = PermissionPolicy(
         allow=rules("allow", "Bash(echo:*)"),
         deny=rules("deny", "Edit(.env)"),
