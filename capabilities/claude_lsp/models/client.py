@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from claude_lsp.models.credentials import Credentials, NoCredentialsError
+from claude_lsp.models.credentials import Credentials, NoCredentialsError, SessionCredentials
 
 if TYPE_CHECKING:
     import subprocess
@@ -121,7 +121,11 @@ class ModelResponse:
 
 
 class ModelClient:
-    """Streams messages through the model worker; one per server, shared by sessions."""
+    """Streams messages through the model worker; one per server, shared by sessions.
+
+    Its own credentials (the process environment's) serve calls that bring none; a
+    session brings its own, since its settings may name another key, gateway or helper.
+    """
 
     def __init__(
         self,
@@ -135,6 +139,11 @@ class ModelClient:
         self._retry = retry or RetryPolicy.from_env()
         self._worker: ModelWorker | None = None
         self._spawned = worker_process
+
+    @property
+    def credentials(self) -> Credentials:
+        """The credentials of calls that bring none."""
+        return self._credentials
 
     def warm_up(self) -> None:
         """Start the worker now so the SDK import overlaps with other start-up work."""
@@ -157,19 +166,36 @@ class ModelClient:
             await self._worker.close()
             self._worker = None
 
-    async def stream(self, params: dict[str, Any], callbacks: StreamCallbacks) -> ModelResponse:
-        """Stream one message, retrying transient failures; raise ModelError at the end."""
-        if not self._credentials.usable:
+    async def stream(
+        self,
+        params: dict[str, Any],
+        callbacks: StreamCallbacks,
+        credentials: SessionCredentials | None = None,
+    ) -> ModelResponse:
+        """Stream one message, retrying transient failures; raise ModelError at the end.
+
+        With an apiKeyHelper, a 401 runs the helper again and the call is repeated once
+        with the new key (not counted as a retry).
+        """
+        source = credentials or SessionCredentials(self._credentials)
+        if not source.usable:
             raise NoCredentialsError()
+        resolved = await source.resolve()
+        renewed_key = False
         attempt = 0
         while True:
             started = time.monotonic()
             try:
-                response = await self._started_worker().stream(self._credentials, params, callbacks)
+                response = await self._started_worker().stream(resolved, params, callbacks)
                 response.api_duration_ms = int((time.monotonic() - started) * 1000)
                 return response
             except ModelError as exc:
                 error = exc
+            if error.status == 401 and source.helper is not None and not renewed_key:
+                renewed_key = True
+                log.info("the API rejected the key from apiKeyHelper; running it again")
+                resolved = await source.resolve(rejected=resolved)
+                continue
             attempt += 1
             if not error.retryable or attempt > self._retry.max_retries:
                 if attempt > 1:
@@ -190,3 +216,4 @@ class ModelClient:
             )
             callbacks.on_retry(attempt, self._retry.max_retries, delay, error)
             await asyncio.sleep(delay)
+            resolved = await source.resolve()  # the helper's key may have gone stale meanwhile

@@ -23,19 +23,32 @@ if TYPE_CHECKING:
     import anthropic
 
 
+AUTH_HEADERS = frozenset({"authorization", "x-api-key"})
+
+
 def make_client(credentials: Credentials) -> anthropic.AsyncAnthropic:
-    """An SDK client with its own retries off: the caller retries every failure kind."""
+    """An SDK client with its own retries off: the caller retries every failure kind.
+
+    The SDK takes one of key and token: the token wins, as ANTHROPIC_AUTH_TOKEN does in
+    Claude Code. A key from apiKeyHelper goes out as both X-Api-Key and a bearer token,
+    which is what Claude Code sends. ANTHROPIC_CUSTOM_HEADERS come on top of the SDK's own.
+    """
     if not credentials.usable:
         raise NoCredentialsError()
     import anthropic
 
-    headers: dict[str, Any] = {}
-    if not (credentials.api_key or credentials.auth_token):
+    headers: dict[str, Any] = dict(credentials.headers)
+    auth_token = credentials.auth_token
+    api_key = None if auth_token else credentials.api_key
+    if credentials.helper_key and not (api_key or auth_token):
+        auth_token = credentials.helper_key
+        headers["X-Api-Key"] = credentials.helper_key
+    if not (api_key or auth_token or AUTH_HEADERS & {name.lower() for name in headers}):
         # A keyless gateway: tell the SDK the missing auth header is intended.
         headers["Authorization"] = anthropic.Omit()
     return anthropic.AsyncAnthropic(
-        api_key=credentials.api_key,
-        auth_token=credentials.auth_token,
+        api_key=api_key,
+        auth_token=auth_token,
         base_url=credentials.base_url,
         max_retries=0,
         default_headers=headers,

@@ -34,6 +34,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("claude_lsp.models.worker")
 
+# SDK clients kept for reuse (their connection pools); a rotating apiKeyHelper key makes
+# new ones, so the least recently used are dropped (the SDK closes them when collected).
+CLIENT_CACHE = 8
+
 
 class Worker:
     def __init__(self) -> None:
@@ -59,10 +63,13 @@ class Worker:
         from claude_lsp.models.sdk import classify, make_client, stream_once
 
         try:
-            credentials = Credentials(**request["credentials"])
-            client = self._clients.get(credentials)
+            credentials = Credentials.from_json(request["credentials"])
+            client = self._clients.pop(credentials, None)
             if client is None:
-                client = self._clients[credentials] = make_client(credentials)
+                client = make_client(credentials)
+            self._clients[credentials] = client  # now the most recently used
+            while len(self._clients) > CLIENT_CACHE:
+                del self._clients[next(iter(self._clients))]
             response = await stream_once(
                 client,
                 request["params"],

@@ -8,7 +8,7 @@ import itertools
 import json
 import logging
 import subprocess
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import IO, Any
 
 from claude_lsp.models.client import ModelError, ModelResponse, StreamCallbacks
@@ -72,7 +72,7 @@ class ModelWorker:
                 {
                     "id": request_id,
                     "op": "stream",
-                    "credentials": asdict(credentials),
+                    "credentials": credentials.to_json(),
                     "params": params,
                 },
             )

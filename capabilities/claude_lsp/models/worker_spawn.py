@@ -6,14 +6,23 @@ early as possible and runs on the other core while the parent gets ready.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
+from claude_lsp.models.credentials import CREDENTIAL_VARIABLES
+
 
 def spawn_worker() -> subprocess.Popen[bytes]:
-    """Start `python -m claude_lsp.models.worker` with pipes for its line protocol."""
+    """Start `python -m claude_lsp.models.worker` with pipes for its line protocol.
+
+    The credential variables are left out of its environment: every request brings the
+    session's credentials, and the SDK must not add the process's own to them.
+    """
+    env = {name: value for name, value in os.environ.items() if name not in CREDENTIAL_VARIABLES}
     return subprocess.Popen(
         [sys.executable, "-m", "claude_lsp.models.worker"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
+        env=env,
     )

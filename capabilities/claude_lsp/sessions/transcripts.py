@@ -4,7 +4,8 @@ The layout and line shape follow Claude Code's (`<config>/projects/<cwd with eve
 non-alphanumeric character turned into '-'>/<session id>.jsonl`, lines of
 `{"type": "user"|"assistant", "message": ..., "uuid", "parentUuid", "sessionId", "cwd",
 "timestamp"}`), so a killed server loses at most the message in flight and sessions
-can be listed and loaded again later.
+can be listed and loaded again later. Like Claude Code, a server start deletes the ones
+older than `cleanupPeriodDays`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import logging
 import os
 import re
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,6 +29,8 @@ log = logging.getLogger(__name__)
 TITLE_CHARS = 80
 # The line after which earlier history is dropped on resume (Claude Code's name for it).
 BOUNDARY = "compact_boundary"
+# Claude Code's default for `cleanupPeriodDays`.
+DEFAULT_CLEANUP_DAYS = 30
 
 
 def config_dir() -> Path:
@@ -212,3 +216,47 @@ def _title(entries: list[dict[str, Any]]) -> str:
                 line = " ".join(text.split())
                 return line if len(line) <= TITLE_CHARS else line[: TITLE_CHARS - 1] + "…"
     return "(untitled)"
+
+
+def remove_old_transcripts(max_age_days: int, now: float | None = None) -> list[Path]:
+    """Delete the transcripts last written more than `max_age_days` ago; all of them for 0.
+
+    Only `*.jsonl` files directly inside a project folder of `projects_dir()` are candidates;
+    a symbolic link there (to a folder or a file) is neither followed nor removed, so
+    nothing outside the projects folder is ever touched. `now`: seconds since the epoch.
+    """
+    cutoff = (time.time() if now is None else now) - max_age_days * 86400
+    removed: list[Path] = []
+    try:
+        folders = list(os.scandir(projects_dir()))
+    except OSError:
+        return removed  # no transcripts yet
+    for folder in folders:
+        if not folder.is_dir(follow_symlinks=False):
+            continue
+        try:
+            entries = list(os.scandir(folder.path))
+        except OSError as exc:
+            log.warning("could not look for old transcripts in %s: %s", folder.path, exc)
+            continue
+        for entry in entries:
+            if not entry.name.endswith(".jsonl") or not entry.is_file(follow_symlinks=False):
+                continue
+            try:
+                if max_age_days == 0 or entry.stat(follow_symlinks=False).st_mtime < cutoff:
+                    os.unlink(entry.path)
+                    removed.append(Path(entry.path))
+            except OSError as exc:
+                log.warning("could not delete the old transcript %s: %s", entry.path, exc)
+    return removed
+
+
+def clean_up_at_start(project_root: Path) -> list[Path]:
+    """The start-up clean-up, with `cleanupPeriodDays` from the settings `project_root` sees."""
+    from claude_lsp.settings.load import load_settings
+
+    days = load_settings(project_root).cleanup_period_days
+    removed = remove_old_transcripts(DEFAULT_CLEANUP_DAYS if days is None else days)
+    if removed:
+        log.info("deleted %d transcripts (cleanupPeriodDays: %s)", len(removed), days)
+    return removed

@@ -13,7 +13,7 @@ import contextlib
 import logging
 import os
 import sys
-from typing import NoReturn
+from typing import Any, NoReturn
 
 
 def read_prompt(args: argparse.Namespace) -> str | None:
@@ -32,17 +32,42 @@ def run_print_mode(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.fork_session and not (args.continue_session or args.resume):
+        print("claude-lsp: --fork-session needs --continue or --resume", file=sys.stderr)
+        return 2
+    settings = None
+    if args.settings is not None:
+        from claude_lsp.cli.settings_flag import SettingsFlagError, read_settings_flag
+
+        try:
+            settings = read_settings_flag(args.settings)
+        except SettingsFlagError as exc:
+            print(f"claude-lsp: --settings: {exc}", file=sys.stderr)
+            return 2
     from claude_lsp.models.credentials import Credentials
     from claude_lsp.models.worker_spawn import spawn_worker
 
     credentials = Credentials.from_env()
-    worker = spawn_worker() if credentials.usable else None
+    usable = credentials.usable or settings_give_credentials(settings)
+    worker = spawn_worker() if usable else None
     from claude_lsp.cli.print_client import run_session
     from claude_lsp.models.client import ModelClient
 
     model_client = ModelClient(credentials, worker_process=worker)
 
-    return asyncio.run(run_session(args, prompt, model_client))
+    return asyncio.run(run_session(args, prompt, model_client, settings))
+
+
+def settings_give_credentials(editor: dict[str, Any] | None) -> bool:
+    """Whether the settings' `env` or apiKeyHelper can reach the API (only read when the
+    environment cannot: the worker then still starts before the server does)."""
+    from pathlib import Path
+
+    from claude_lsp.models.credentials import Credentials
+    from claude_lsp.settings.load import load_settings
+
+    found = load_settings(Path.cwd(), editor=editor)
+    return Credentials.from_env(found.env).usable or found.api_key_helper is not None
 
 
 def exit_now(code: int) -> NoReturn:
