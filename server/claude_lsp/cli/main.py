@@ -80,6 +80,27 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="more directories the agent may work in",
     )
+    printing.add_argument(
+        "--settings",
+        metavar="FILE_OR_JSON",
+        help="a settings JSON file, or an inline JSON object, above the settings files",
+    )
+    resuming = printing.add_mutually_exclusive_group()
+    resuming.add_argument(
+        "-c",
+        "--continue",
+        action="store_true",
+        dest="continue_session",
+        help="continue the most recent conversation in the current directory",
+    )
+    resuming.add_argument(
+        "-r", "--resume", metavar="SESSION_ID", help="continue the conversation with this id"
+    )
+    printing.add_argument(
+        "--fork-session",
+        action="store_true",
+        help="with --continue or --resume: go on in a new session; the old one stays as it was",
+    )
     return parser
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import uuid
 from collections.abc import Callable, Iterator
@@ -50,7 +51,11 @@ NEW_SESSION_SCHEMA: dict[str, Any] = {
 LOAD_SESSION_SCHEMA: dict[str, Any] = {
     **NEW_SESSION_SCHEMA,
     "required": ["sessionId"],
-    "properties": {**NEW_SESSION_SCHEMA["properties"], "sessionId": {"type": "string"}},
+    "properties": {
+        **NEW_SESSION_SCHEMA["properties"],
+        "sessionId": {"type": "string"},
+        "forkSession": {"type": "boolean"},
+    },
 }
 LIST_SESSIONS_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -107,6 +112,22 @@ def _protocol_errors() -> Iterator[None]:
         raise errors.no_credentials(str(exc)) from exc
 
 
+def start_transcript_cleanup(root_path: str | None) -> None:
+    """Delete transcripts older than `cleanupPeriodDays`, once per server start.
+
+    A thread does it: it reads settings files and walks the projects folder, which must
+    not hold up the first requests.
+    """
+    import threading
+
+    from claude_lsp.sessions.transcripts import clean_up_at_start
+
+    root = Path(root_path) if root_path else Path.home()
+    threading.Thread(
+        target=clean_up_at_start, args=(root,), name="transcript-cleanup", daemon=True
+    ).start()
+
+
 def _first_line(content: list[dict[str, Any]]) -> str:
     """The prompt's first line of text, for the progress message."""
     text = next((b["text"] for b in content if b.get("type") == "text"), "")
@@ -122,6 +143,15 @@ def checked(schema: dict[str, Any], params: Any) -> dict[str, Any]:
         raise errors.invalid_params(problem)
     assert isinstance(params, dict)
     return params
+
+
+def _start_transcript(path: Path, entries: list[dict[str, Any]]) -> None:
+    """Write a forked session's first lines: the history it was forked from."""
+    if not entries:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with path.open("x", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(entry, ensure_ascii=False) + "\n" for entry in entries)
 
 
 @dataclass
@@ -199,10 +229,7 @@ class ChatService:
         from claude_lsp.models.credentials import Credentials
 
         if self._model_client is None:
-            credentials = Credentials.from_env()
-            self._model_client = ModelClient(credentials)
-            if credentials.usable:
-                self._model_client.warm_up()  # load the SDK before the first prompt needs it
+            self._model_client = ModelClient(Credentials.from_env())
         return self._model_client
 
     async def new_session(self, params: Any) -> dict[str, Any]:
@@ -214,26 +241,46 @@ class ChatService:
     async def load_session(self, params: Any) -> dict[str, Any]:
         """claude/session/load: this server's session, or one read back from its transcript.
 
-        The history is replayed as claude/session/update notifications before the answer.
+        With `forkSession` the history goes into a new session instead (print mode's
+        `--fork-session`), so the original transcript stays as it was. The history is
+        replayed as claude/session/update notifications before the answer.
         """
-        from claude_lsp.sessions import transcripts
-
         params = checked(LOAD_SESSION_SCHEMA, params)
-        session_id = params["sessionId"]
-        hosted = self._sessions.get(session_id)
+        fork = bool(params.get("forkSession"))
+        hosted = None if fork else self._sessions.get(params["sessionId"])
         if hosted is None:
-            path = transcripts.find(session_id)
-            if path is None:
-                raise errors.invalid_params(f"unknown sessionId {session_id!r}")
-            entries = await asyncio.to_thread(transcripts.read_entries, path)
-            cwd = params.get("cwd") or (entries[0].get("cwd") if entries else None)
-            options = await self._options({**params, "cwd": cwd or str(Path.home())})
-            hosted = self._host(options, session_id)
-            hosted.session.restore(entries)
+            hosted = await self._from_transcript(params, fork=fork)
         hosted.session.replay()
         hosted.events.updates.flush()
         self._announce_commands_after_reply(hosted)
         return self._describe(hosted.session)
+
+    async def _from_transcript(self, params: dict[str, Any], *, fork: bool) -> HostedSession:
+        """Host the session a transcript holds or, for a fork, a new one with a copy of it.
+
+        The fork's transcript starts with the copied lines (under its own id), so loading
+        the fork later brings back the whole conversation.
+        """
+        from claude_lsp.sessions import transcripts
+
+        session_id = params["sessionId"]
+        path = transcripts.find(session_id)
+        running = self._sessions.get(session_id)  # only when forking a hosted session
+        if path is None and running is None:
+            raise errors.invalid_params(f"unknown sessionId {session_id!r}")
+        entries = await asyncio.to_thread(transcripts.read_entries, path) if path else []
+        cwd = params.get("cwd") or (entries[0].get("cwd") if entries else None)
+        if not cwd and running is not None:
+            cwd = str(running.session.options.cwd)
+        options = await self._options({**params, "cwd": cwd or str(Path.home())})
+        if fork:
+            session_id = str(uuid.uuid4())
+            entries = [{**entry, "sessionId": session_id} for entry in entries]
+            copy = transcripts.Transcript.create(session_id, options.cwd).path
+            await asyncio.to_thread(_start_transcript, copy, entries)
+        hosted = self._host(options, session_id)
+        hosted.session.restore(entries)
+        return hosted
 
     async def list_sessions(self, params: Any) -> dict[str, Any]:
         """claude/session/list: transcripts of the workspace's project, newest first."""
@@ -286,14 +333,17 @@ class ChatService:
             UpdateStream(self._server, session_id, enabled=bool(extension.get("sessionUpdate")))
         )
         files = EditorFiles(self._server)
+        models = self._models()
         session = Session(
             options,
-            model_client=self._models(),
+            model_client=models,
             files=files,
             emit=events,
             asker=ClientPermissionAsker.for_session(self._server, session_id, options.cwd, files),
             session_id=session_id,
         )
+        if session.credentials.usable:  # from the environment, the settings' env or apiKeyHelper
+            models.warm_up()  # load the SDK before the first prompt needs it
         hosted = self._sessions[session_id] = HostedSession(session, events)
         self._show_warnings(session.warnings)
         return hosted
@@ -370,7 +420,7 @@ class ChatService:
         self, params: Any, observer: Callable[[SessionEvent], None] | None = None
     ) -> dict[str, Any]:
         from claude_lsp.agent.prompt_content import PROMPT_SCHEMA, to_api_content
-        from claude_lsp.models.credentials import Credentials, NoCredentialsError
+        from claude_lsp.models.credentials import NoCredentialsError
 
         params = checked(
             PROMPT_PARAMS_SCHEMA
@@ -378,7 +428,7 @@ class ChatService:
             params,
         )
         hosted = self._hosted(params)
-        if not Credentials.from_env().usable:
+        if not hosted.session.credentials.usable:
             raise errors.no_credentials(str(NoCredentialsError()))
         content = to_api_content(params["prompt"])
         if not content:
