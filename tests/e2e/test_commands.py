@@ -36,9 +36,18 @@ async def test_a_new_session_lists_builtin_and_custom_commands(
         update = await recorder.next_of_kind("available_commands_update")
 
     commands = {c["name"]: c for c in update["availableCommands"]}
-    assert {"clear", "compact", "help", "cost", "context", "model", "init", "review"} <= set(
-        commands
-    )
+    assert {
+        "clear",
+        "compact",
+        "help",
+        "cost",
+        "context",
+        "model",
+        "init",
+        "review",
+        "resume",
+    } <= set(commands)
+    assert commands["resume"]["input"]["hint"] == "session id"
     assert commands["component"] == {
         "name": "component",
         "description": "Scaffold a component (project:frontend)",
@@ -210,3 +219,83 @@ async def test_status_permissions_memory_and_add_dir(
     assert not read.get("is_error") and "shared notes" in read["content"][0]["text"]
     system = fake_api.message_requests()[0].body["system"][0]["text"]
     assert str(other.resolve()) in system  # the model is told about the new folder
+
+
+async def test_shell_spans_files_and_allowed_tools_of_a_custom_command(
+    fake_api: FakeAnthropic, project: Path, tmp_path: Path
+) -> None:
+    write_command(
+        project,
+        "check.md",
+        "---\nallowed-tools: Bash(echo:*)\n---\nStatus: !`echo hi from the shell`\n"
+        "Notes: @notes.txt\n",
+    )
+    write_command(project, "unsafe.md", "Status: !`echo not allowed`\n")
+    (project / "notes.txt").write_text("remember the milk\n")
+    fake_api.script(
+        reply(tool_use("Bash", {"command": "echo during the command"})),
+        reply(text("Checked.")),
+        reply(tool_use("Bash", {"command": "echo in the next turn"})),
+        reply(text("Again.")),
+    )
+    env = agent_env(fake_api, tmp_path)
+    async with start_editor(env, project, sessionUpdate=True, requestPermission=True) as (
+        client,
+        recorder,
+    ):
+        session_id = await new_session(client, project)
+        refused = await prompt(client, session_id, "/unsafe")
+        assert fake_api.message_requests() == []
+        checked = await prompt(client, session_id, "/check")
+        asked_during_command = list(recorder.permission_requests)
+        again = await prompt(client, session_id, "do that again")
+
+    assert refused["result"].startswith("/unsafe did not run")
+    assert "!`echo not allowed` needs allowed-tools: Bash(echo not allowed)" in refused["result"]
+    assert checked["result"] == "Checked." and again["result"] == "Again."
+    first, during, _, after = fake_api.message_requests()
+    sent = [block.get("text", "") for block in first.body["messages"][0]["content"]]
+    assert "Status: hi from the shell\nNotes: @notes.txt" in sent
+    assert any("remember the milk" in text for text in sent)
+    ran = during.body["messages"][-1]["content"][0]
+    assert not ran.get("is_error") and ran["content"][0]["text"] == "during the command"
+    assert asked_during_command == []  # allowed-tools covered the command's own turn
+    (question,) = recorder.permission_requests  # ... but not the next one
+    assert question["toolCall"]["rawInput"]["command"] == "echo in the next turn"
+    assert not after.body["messages"][-1]["content"][0].get("is_error")
+
+
+async def test_resume_lists_and_continues_an_earlier_session(
+    fake_api: FakeAnthropic, project: Path, tmp_path: Path
+) -> None:
+    fake_api.script(reply(text("Noted: apple.")), reply(text("The word was apple.")))
+    env = agent_env(fake_api, tmp_path)
+    async with start_editor(env, project, sessionUpdate=True) as (client, _):
+        old_id = await new_session(client, project)
+        await prompt(client, session_id=old_id, text="remember the word apple")
+    async with start_editor(env, project, sessionUpdate=True) as (client, recorder):
+        session_id = await new_session(client, project)
+        listed = await prompt(client, session_id, "/resume")
+        unknown = await prompt(client, session_id, "/resume 00000000-nope")
+        resumed = await prompt(client, session_id, f"/resume {old_id[:8]}")
+        answer = await prompt(client, session_id, "what was the word?")
+
+    assert f"  {old_id}  " in listed["result"] and "remember the word apple" in listed["result"]
+    assert session_id not in listed["result"]
+    assert unknown["result"].startswith("No session 00000000-nope in this project.")
+    assert resumed["result"].startswith(f"Resumed session {old_id}")
+    assert answer["result"] == "The word was apple."
+    sent = fake_api.message_requests()[-1].body["messages"]
+    assert [m["role"] for m in sent] == ["user", "assistant", "user"]
+    assert sent[0]["content"][-1]["text"] == "remember the word apple"
+    assert sent[1]["content"][0]["text"] == "Noted: apple."
+    assert sent[2]["content"][-1]["text"] == "what was the word?"
+    shown = [u["content"]["text"] for u in recorder.of_kind("user_message_chunk")]
+    assert "remember the word apple" in shown  # the editor is shown the old history
+
+    async with start_editor(env, project, sessionUpdate=True) as (client, _):
+        await request(client, "claude/session/load", {"sessionId": session_id})
+        fake_api.script(reply(text("Still apple.")))
+        await prompt(client, session_id, "and now?")
+    reloaded = fake_api.message_requests()[-1].body["messages"]
+    assert reloaded[0]["content"][-1]["text"] == "remember the word apple"

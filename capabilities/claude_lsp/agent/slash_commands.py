@@ -1,25 +1,30 @@
 """What a slash command does to a session: answer locally, or become a prompt.
 
-`/clear`, `/compact`, `/cost`, `/context`, `/help` and `/model` are handled here without
-a model turn (compact makes its own summarising call); `/init`, `/review` and custom
-commands turn into the prompt the model then works on.
+`/clear`, `/compact`, `/cost`, `/context`, `/help`, `/model` and `/resume` are handled
+here without a model turn (compact makes its own summarising call); `/init`, `/review`
+and custom commands turn into the prompt the model then works on. A custom command's
+`` !`command` `` spans run and its `@file`s are read before that prompt is sent.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from claude_lsp.agent.context_window import auto_compact_threshold, context_window
 from claude_lsp.agent.events import CommandInfo
-from claude_lsp.commands import custom
+from claude_lsp.agent.model_request import max_tokens
+from claude_lsp.commands import custom, resume
 from claude_lsp.commands.builtin import BUILTIN_COMMANDS, PROMPT_COMMANDS, SlashCall
+from claude_lsp.commands.expansion import CommandEnv, CommandRefused, expand_text
+from claude_lsp.policy.permissions import SESSION_SOURCE, parse_rules
+from claude_lsp.sessions import transcripts
 from claude_lsp.version import __version__
 
 if TYPE_CHECKING:
     from claude_lsp.agent.session import Session
-
-CONTEXT_WINDOW = 200_000
 
 
 @dataclass(frozen=True)
@@ -31,10 +36,14 @@ class Reply:
 
 @dataclass(frozen=True)
 class CommandPrompt:
-    """The command becomes this prompt, optionally on another model."""
+    """The command becomes this prompt, optionally on another model.
+
+    `allowed_tools` are allow rules (`allowed-tools` frontmatter) for this turn only.
+    """
 
     content: list[dict[str, Any]]
     model: str | None = None
+    allowed_tools: tuple[str, ...] = ()
 
 
 def available_commands(session: Session) -> tuple[CommandInfo, ...]:
@@ -62,9 +71,28 @@ async def run_command(session: Session, call: SlashCall) -> Reply | CommandPromp
     command = custom.discover(session.options.cwd).get(call.name)
     if command is None:
         return Reply(f"Unknown command: /{call.name}. Type /help to list the commands.")
-    return CommandPrompt(
-        [header, {"type": "text", "text": command.expand(call.arguments)}], command.model
+    warnings: list[str] = []
+    allowed = parse_rules(
+        command.allowed_tools, behavior="allow", warnings=warnings, source=SESSION_SOURCE
     )
+    env = CommandEnv(session.tools, session.policy, session.ctx, session.options.cwd)
+    try:
+        blocks = await expand_text(command.expand(call.arguments), env, allowed)
+    except CommandRefused as refused:
+        return Reply(_refusal(command, refused, warnings))
+    return CommandPrompt([header, *blocks], command.model, command.allowed_tools)
+
+
+def _refusal(command: custom.CustomCommand, refused: CommandRefused, warnings: list[str]) -> str:
+    """Why a custom command did not run, and what to add to its `allowed-tools`."""
+    lines = [f"/{command.name} did not run: its shell commands are not allowed ({command.path})."]
+    lines += [f"  - {problem}" for problem in refused.problems]
+    lines += [f"  - {warning}" for warning in warnings]
+    lines.append(
+        "Commands in !`...` run before the prompt is sent and nobody is asked about them: "
+        "list them in the allowed-tools frontmatter of the command file."
+    )
+    return "\n".join(lines)
 
 
 def _command_header(call: SlashCall) -> dict[str, Any]:
@@ -99,11 +127,18 @@ async def _cost(session: Session, arguments: str) -> str:
 
 
 async def _context(session: Session, arguments: str) -> str:
+    env = session.environment()
+    window = context_window(env)
     used = session.context_tokens
-    share = used / CONTEXT_WINDOW
+    threshold = auto_compact_threshold(max_tokens(env), env)
+    automatic = (
+        f"Automatic compaction starts at {threshold:,} tokens."
+        if threshold is not None
+        else "Automatic compaction is off."
+    )
     return (
-        f"Context: {used:,} of {CONTEXT_WINDOW:,} tokens in use ({share:.0%}) after the "
-        f"last model response, across {len(session.messages)} messages. "
+        f"Context: {used:,} of {window:,} tokens in use ({used / window:.0%}) after the "
+        f"last model response, across {len(session.messages)} messages. {automatic} "
         "/compact replaces the history with a summary; /clear starts over."
     )
 
@@ -131,6 +166,42 @@ async def _add_dir(session: Session, arguments: str) -> str:
         return f"Not a folder: {folder}"
     session.add_root(folder)
     return f"Added {folder}: the session may now read it and edit files there."
+
+
+async def _resume(session: Session, arguments: str) -> str:
+    cwd = session.options.cwd
+    sessions = await asyncio.to_thread(transcripts.list_sessions, cwd)
+    if not arguments:
+        return resume.listing(sessions, session.id)
+    query = arguments.split()[0]
+    try:
+        chosen = resume.pick(query, sessions, session.id)
+    except resume.ResumeError as exc:
+        return str(exc)
+    if chosen is None:
+        return await asyncio.to_thread(_not_in_project, query, cwd)
+    path = transcripts.project_folder(cwd) / f"{chosen.session_id}.jsonl"
+    entries = await asyncio.to_thread(transcripts.read_entries, path)
+    count = session.resume_from(entries)
+    return (
+        f"Resumed session {chosen.session_id} ({chosen.title}): its {count} messages are "
+        "this conversation now, and the next prompt continues it."
+    )
+
+
+def _not_in_project(query: str, cwd: Path) -> str:
+    """Why no session of this project is `query`: unknown, empty or another project's."""
+    path = transcripts.find(query)
+    if path is None:
+        return f"No session {query} in this project. /resume with no argument lists them."
+    if path.parent == transcripts.project_folder(cwd):
+        return f"Session {query} has no messages to resume."
+    entries = transcripts.read_entries(path)
+    folder = entries[0].get("cwd") if entries else None
+    return (
+        f"Session {query} belongs to another folder ({folder or path.parent.name}); "
+        "resume it from a session there."
+    )
 
 
 async def _memory(session: Session, arguments: str) -> str:
@@ -177,5 +248,6 @@ _LOCAL = {
     "memory": _memory,
     "model": _model,
     "permissions": _permissions,
+    "resume": _resume,
     "status": _status,
 }

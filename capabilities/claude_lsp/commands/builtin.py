@@ -1,7 +1,7 @@
 """The built-in slash commands: what they are called, what they do, how they are typed.
 
-Most run inside the session without the model (`/clear`, `/cost`); `/init` and
-`/review` are prompts the model carries out with its tools.
+Most run inside the session without the model (`/clear`, `/cost`, `/resume`); `/init`
+and `/review` are prompts the model carries out with its tools.
 """
 
 from __future__ import annotations
@@ -77,6 +77,11 @@ BUILTIN_COMMANDS = (
     CommandInfo("memory", "List the memory files (CLAUDE.md, rules) the session follows"),
     CommandInfo("model", "Show or switch the model", "model name or alias (opus, sonnet, haiku)"),
     CommandInfo("permissions", "Show the permission mode and every allow, ask and deny rule"),
+    CommandInfo(
+        "resume",
+        "Continue an earlier session of this project here (no argument: list them)",
+        "session id",
+    ),
     CommandInfo("review", "Review the current changes or a pull request", "PR number or branch"),
     CommandInfo("status", "Show the version, model, folders, mode and settings files"),
 )

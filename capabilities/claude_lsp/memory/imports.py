@@ -47,12 +47,20 @@ def import_targets(text: str) -> list[str]:
 
 def resolve_target(target: str, importer: Path) -> Path:
     """Where an import points: `~/` is the home folder, relative means next to `importer`."""
+    return resolve_reference(target, importer.parent)
+
+
+def resolve_reference(target: str, folder: Path) -> Path:
+    """Where an `@` reference points: `~/` is the home folder, relative starts at `folder`.
+
+    Slash commands resolve theirs from the session's folder rather than a file's.
+    """
     if target == "~" or target.startswith("~/"):
         path = Path.home() / target[2:]
     else:
         path = Path(target)
         if not path.is_absolute():
-            path = importer.parent / path
+            path = folder / path
     return Path(os.path.normpath(path))
 
 
