@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -22,6 +22,7 @@ from claude_lsp.policy.rules import (
     FOLDER_TOOLS,
     READ_TOOLS,
     CommandPattern,
+    PathPattern,
     Rule,
     RuleError,
     RuleScope,
@@ -156,6 +157,8 @@ class PermissionPolicy:
     # Where `./path` rules start: the session's first folder. Fixed even when a `cd`
     # moves Bash, so a deny rule cannot be stepped around by changing directory.
     cwd: Path = field(default_factory=Path.cwd)
+    # The one file plan mode lets the model write: its plan (resolved).
+    plan_file: Path | None = None
 
     def decide(self, tool: Tool, tool_input: Mapping[str, Any], paths: Sequence[Path]) -> Decision:
         """Allow, ask or deny one call; `paths` are the resolved paths the tool gives."""
@@ -168,6 +171,8 @@ class PermissionPolicy:
             if denied is not None:
                 return denied
         if self.mode is PermissionMode.PLAN and tool.kind == "edit":
+            if paths and all(path == self.plan_file for path in paths):
+                return Decision("allow", "plan mode may write the plan file")
             return _plan_denial(tool)
         for rule in self.ask:
             if rule.matches(use, restrictive=True):
@@ -195,6 +200,25 @@ class PermissionPolicy:
         if self.mode is PermissionMode.ACCEPT_EDITS and tool.kind == "edit" and not outside:
             return Decision("allow")
         return Decision("ask", outside_note)
+
+    def hidden_paths(self, tool_name: str) -> Callable[[Path], bool] | None:
+        """What a search by `tool_name` must leave out of its results: each path the tool
+        would be denied if pointed at it directly, so `Read(./secrets/**)` keeps Grep,
+        Glob and LS of a parent folder from showing what is inside. None when no deny
+        rule names paths for that tool, so searches then pay nothing per path."""
+        rules = [
+            rule
+            for rule in self.deny
+            if rule.covers(tool_name) and isinstance(rule.pattern, PathPattern)
+        ]
+        if not rules:
+            return None
+
+        def denied(path: Path) -> bool:
+            use = ToolUse(tool_name, {}, (path,), self.cwd)
+            return any(rule.matches(use, restrictive=True) for rule in rules)
+
+        return denied
 
     def _allowing(self, use: ToolUse) -> tuple[Rule, ...]:
         """The allow rules that together approve `use`; empty when they do not."""
@@ -376,7 +400,9 @@ def _named(rule: Rule) -> str:
 
 def _plan_denial(tool: Tool) -> Decision:
     return Decision(
-        "deny", f"{tool.name} is not available in plan mode, which only allows read-only tools"
+        "deny",
+        f"{tool.name} is not available in plan mode, which only allows read-only tools; "
+        "present your plan with ExitPlanMode and wait for the user's approval first",
     )
 
 

@@ -34,6 +34,9 @@ class PermissionQuestion:
     diff: Diff | None = None
     # What "always allow" would add, in Claude Code's rule syntax (none: it cannot).
     always_rules: tuple[str, ...] = ()
+    # When set, exactly these answers, named so, replace the usual allow / always /
+    # deny options (a plan's approval offers "Yes, and auto-accept edits" and so on).
+    choices: tuple[tuple[PermissionAnswer, str], ...] = ()
 
     @property
     def always_label(self) -> str | None:

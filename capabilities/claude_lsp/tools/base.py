@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -24,6 +25,13 @@ ToolKind = Literal[
 ]
 
 ContentBlock = dict[str, Any]
+
+PathFilter = Callable[[Path], bool]
+"""True for an absolute path a search must leave out of its results."""
+
+
+def _nothing_hidden(tool_name: str) -> PathFilter | None:
+    return None
 
 
 class ToolError(Exception):
@@ -81,6 +89,12 @@ class ToolContext:
     roots: list[Path] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
     scratch_dir: Path | None = None
+    # For a search tool's name, the paths it must hide (those the tool may not be
+    # pointed at: Read deny rules). Asked once per search, so rules added mid-session
+    # apply; None means nothing is hidden and the search pays no per-path cost.
+    hidden_paths: Callable[[str], PathFilter | None] = _nothing_hidden
+    # Where plan mode lets the model write its plan (ExitPlanMode reads it from there).
+    plan_file: Path | None = None
 
     def resolve(self, file_path: str) -> Path:
         """An absolute, symlink- and `..`-free path; relative paths start at `cwd`."""
@@ -158,6 +172,11 @@ class SearchTool(Tool):
 
     def paths(self, tool_input: dict[str, Any], ctx: ToolContext) -> list[Path]:
         return super().paths(tool_input, ctx) or [ctx.cwd]
+
+
+def hidden_note(count: int) -> str:
+    """The line telling the model that a search withheld results, so it knows why."""
+    return f"({count} result{'' if count == 1 else 's'} hidden by permission rules.)"
 
 
 def display_path(path: Path, cwd: Path) -> str:

@@ -2,8 +2,10 @@
 
 Each Bash call is a fresh non-interactive `bash -c`; only the working directory carries
 over to the next call (recorded with `pwd -P` after the command), never exported
-variables. Long output is cut in the middle and saved whole to a scratch file so the
-model can search it instead of flooding its context.
+variables. The exception is the session's env file ($CLAUDE_ENV_FILE), which hooks may
+append `export` lines to: it is sourced before every command. Long output is cut in the
+middle and saved whole to a scratch file so the model can search it instead of flooding
+its context.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import asyncio
 import contextlib
 import os
 import shlex
+import stat
 import tempfile
 import uuid
 from pathlib import Path
@@ -31,6 +34,8 @@ DEFAULT_TIMEOUT_MS = 120_000
 MAX_TIMEOUT_MS = 600_000
 DEFAULT_MAX_OUTPUT_CHARS = 30_000
 MAX_OUTPUT_ENV = "BASH_MAX_OUTPUT_LENGTH"
+ENV_FILE_VAR = "CLAUDE_ENV_FILE"
+_ENV_FILE_NAME = "session-env.sh"
 
 _HEAD_BYTES = 4 * 1024 * 1024
 """Per stream, the first bytes kept in full (they also feed the saved full output)."""
@@ -113,12 +118,55 @@ def _fallback_root(ctx: ToolContext) -> Path:
     return Path.home()
 
 
-def _wrap(command: str, cwd_file: Path) -> str:
-    """The script bash runs: the command via `eval` (so an unterminated heredoc or a
-    trailing backslash cannot swallow what follows), then `pwd -P` into `cwd_file`,
-    then the command's own exit status. A command that exits early records nothing."""
+def provide_env_file(ctx: ToolContext) -> Path | None:
+    """Give the session the file SessionStart hooks append `export` lines to.
+
+    A CLAUDE_ENV_FILE already set (the user's environment or settings `env`) is kept and
+    sourced, as Claude Code does; otherwise an empty file in the session's private
+    scratch folder is named in `ctx.env`, which hooks and commands inherit. None when no
+    file could be created.
+    """
+    preset = ctx.subprocess_env().get(ENV_FILE_VAR)
+    if preset:
+        return Path(preset)
+    path = _scratch_dir(ctx) / _ENV_FILE_NAME
+    try:
+        path.touch(mode=0o600)
+    except OSError:
+        return None
+    ctx.env[ENV_FILE_VAR] = str(path)
+    return path
+
+
+def env_file_to_source(env: dict[str, str]) -> Path | None:
+    """The env file named in `env` when it has content to source; one stat, no read."""
+    name = env.get(ENV_FILE_VAR)
+    if not name:
+        return None
+    try:
+        info = os.stat(name)
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode) or info.st_size == 0:
+        return None
+    return Path(os.path.abspath(name))  # `. name` without a slash would search PATH
+
+
+def _source_line(env_file: Path | None) -> str:
+    """Source the env file in the command's own shell, so its exports reach the command.
+
+    A broken file only prints its errors to stderr: bash goes on to run the command.
+    """
+    return f". {shlex.quote(str(env_file))}\n" if env_file is not None else ""
+
+
+def _wrap(command: str, cwd_file: Path, env_file: Path | None) -> str:
+    """The script bash runs: the env file sourced, if there is one; the command via
+    `eval` (so an unterminated heredoc or a trailing backslash cannot swallow what
+    follows), then `pwd -P` into `cwd_file`, then the command's own exit status. A
+    command that exits early records nothing."""
     return (
-        f"eval {shlex.quote(command)}\n"
+        _source_line(env_file) + f"eval {shlex.quote(command)}\n"
         "__claude_lsp_status=$?\n"
         f"pwd -P >| {shlex.quote(str(cwd_file))} 2>/dev/null\n"
         "exit $__claude_lsp_status\n"
@@ -266,10 +314,20 @@ class BashTool(Tool):
             notices.append(f"The working directory {ctx.cwd} no longer exists; reset to {root}.")
             ctx.cwd = root
         env = ctx.subprocess_env()
+        env_file = env_file_to_source(env)
 
         if tool_input.get("run_in_background"):
+            script = (
+                _source_line(env_file) + f"eval {shlex.quote(command)}"
+                if env_file is not None
+                else None
+            )
             shell_id = await ctx.shells.start(
-                command, cwd=ctx.cwd, env=env, description=tool_input.get("description")
+                command,
+                cwd=ctx.cwd,
+                env=env,
+                description=tool_input.get("description"),
+                script=script,
             )
             lines = [
                 f"Command started in the background with id {shell_id}.",
@@ -285,7 +343,7 @@ class BashTool(Tool):
         timed_out = False
         try:
             process = await ShellProcess.start(
-                _wrap(command, cwd_file),
+                _wrap(command, cwd_file, env_file),
                 cwd=ctx.cwd,
                 env=env,
                 merge_stderr=False,

@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from claude_lsp.globs import compile_glob
-from claude_lsp.tools.base import SearchTool, ToolContext, ToolError, ToolKind, ToolResult
+from claude_lsp.tools.base import (
+    PathFilter,
+    SearchTool,
+    ToolContext,
+    ToolError,
+    ToolKind,
+    ToolResult,
+    hidden_note,
+)
 from claude_lsp.tools.ripgrep import run_ripgrep
 
 MAX_RESULTS = 100
@@ -38,19 +46,26 @@ def split_static_prefix(pattern: str) -> tuple[str, str]:
     return base, "/".join(segments)
 
 
-def _list_and_sort(base: Path, names: list[str], matcher: re.Pattern[str]) -> list[Path]:
+def _list_and_sort(
+    base: Path, names: list[str], matcher: re.Pattern[str], hidden: PathFilter | None
+) -> tuple[list[Path], int]:
+    """The matching files, newest first, and how many of them `hidden` held back."""
     stamped: list[tuple[float, str, Path]] = []
+    withheld = 0
     for name in names:
         if not matcher.fullmatch(name):
             continue
         path = base / name
+        if hidden is not None and hidden(path):
+            withheld += 1
+            continue
         try:
             mtime = path.stat().st_mtime
         except OSError:
             continue
         stamped.append((-mtime, name, path))
     stamped.sort()
-    return [path for _, _, path in stamped]
+    return [path for _, _, path in stamped], withheld
 
 
 class GlobTool(SearchTool):
@@ -126,16 +141,20 @@ class GlobTool(SearchTool):
             for name in os.fsdecode(run.stdout).splitlines()
             if name
         ]
-        found = await asyncio.to_thread(_list_and_sort, base, names, compile_glob(rest))
+        hidden = ctx.hidden_paths(self.name)
+        found, withheld = await asyncio.to_thread(
+            _list_and_sort, base, names, compile_glob(rest), hidden
+        )
+        note = [hidden_note(withheld)] if withheld else []
         if not found:
-            return ToolResult("No files found")
+            return ToolResult("\n".join(["No files found", *note]))
         lines = [_printable(str(path)) for path in found[:MAX_RESULTS]]
         if len(found) > MAX_RESULTS:
             lines.append(
                 f"(Results are truncated: showing the {MAX_RESULTS} most recently modified "
                 f"of {len(found)} matches. Use a more specific pattern or path.)"
             )
-        return ToolResult("\n".join(lines))
+        return ToolResult("\n".join([*lines, *note]))
 
 
 def _printable(text: str) -> str:

@@ -8,22 +8,29 @@ already knows about it.
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 from typing import Any, ClassVar
 
 from claude_lsp.tools.base import (
+    PathFilter,
     SearchTool,
     ToolContext,
     ToolError,
     ToolKind,
     ToolResult,
     display_path,
+    hidden_note,
 )
 from claude_lsp.tools.ripgrep import decode_output, run_ripgrep
 
 MAX_COLUMNS = 500
 MAX_OUTPUT_CHARS = 100_000
 OUTPUT_MODES = ("content", "files_with_matches", "count")
+# With hidden paths to drop, a NUL goes before each field separator of content lines
+# (rg unescapes `\x00`): the file a line is from is then known even if its name holds `:`.
+_FIELD_SEPARATORS = ["--field-match-separator", "\\x00:", "--field-context-separator", "\\x00-"]
+_GROUP_BREAK = "--"
 
 
 def _mtime_order(cwd: Path, names: list[str]) -> list[str]:
@@ -146,7 +153,9 @@ class GrepTool(SearchTool):
     kind: ClassVar[ToolKind] = "search"
     reads_disk = True
 
-    def _arguments(self, tool_input: dict[str, Any], mode: str, target: str) -> list[str]:
+    def _arguments(
+        self, tool_input: dict[str, Any], mode: str, target: str, *, marked: bool
+    ) -> list[str]:
         args = [
             "--no-config",
             "--color=never",
@@ -176,6 +185,8 @@ class GrepTool(SearchTool):
             args.append("--count")
         else:
             args.append("--no-heading")
+            if marked:
+                args += _FIELD_SEPARATORS
             if tool_input.get("-n", True):
                 args.append("--line-number")
             for flag in ("-C", "-A", "-B"):
@@ -198,14 +209,24 @@ class GrepTool(SearchTool):
         head_limit_arg = tool_input.get("head_limit")
         head_limit = int(head_limit_arg) if head_limit_arg else None
 
+        hidden = ctx.hidden_paths(self.name)
         run = await run_ripgrep(
-            self._arguments(tool_input, mode, target), cwd=ctx.cwd, env=ctx.subprocess_env()
+            self._arguments(tool_input, mode, target, marked=hidden is not None),
+            cwd=ctx.cwd,
+            env=ctx.subprocess_env(),
         )
         if run.returncode == 1 or (run.returncode == 0 and not run.stdout):
             return ToolResult("No matches found")
         if run.returncode not in (0, 1) and not run.stdout:
             raise ToolError(f"ripgrep failed: {run.stderr or f'exit code {run.returncode}'}")
-        lines = [_strip_dot(line) for line in decode_output(run.stdout).splitlines() if line]
+        lines = [line for line in decode_output(run.stdout).splitlines() if line]
+        withheld = 0
+        if hidden is not None:
+            numbered = bool(tool_input.get("-n", True))
+            lines, withheld = _drop_hidden(lines, mode, numbered, ctx.cwd.resolve(), hidden)
+            if not lines:
+                return ToolResult(f"No matches found\n{hidden_note(withheld)}")
+        lines = [_strip_dot(line) for line in lines]
         warning = ""
         if run.returncode not in (0, 1) and run.stderr:
             first_problem = run.stderr.splitlines()[0]
@@ -237,7 +258,53 @@ class GrepTool(SearchTool):
             note = _page_note(offset, len(page), len(lines), "lines")
         if note:
             body.append(note)
-        return ToolResult(_cap("\n".join(body)) + warning)
+        withheld_line = f"\n{hidden_note(withheld)}" if withheld else ""  # kept past the cap
+        return ToolResult(_cap("\n".join(body)) + withheld_line + warning)
+
+
+def _drop_hidden(
+    lines: list[str], mode: str, numbered: bool, base: Path, hidden: PathFilter
+) -> tuple[list[str], int]:
+    """The output lines of files `hidden` lets through, and how many files it held back.
+
+    Content lines arrive NUL-marked (see `_FIELD_SEPARATORS`) and leave in rg's usual
+    `path:line:text` form; group breaks left next to each other or at an end go too.
+    """
+    verdicts: dict[str, bool] = {}
+
+    def shown(name: str) -> bool:
+        if name not in verdicts:
+            verdicts[name] = not hidden(Path(os.path.normpath(base / name)))
+        return verdicts[name]
+
+    kept: list[str] = []
+    for line in lines:
+        if mode == "files_with_matches":
+            name = line
+        elif mode == "count":
+            name = line.rpartition(":")[0]
+        elif "\0" in line:
+            name, _, rest = line.partition("\0")
+            line = name + rest.replace("\0", "", 1 if numbered else 0)
+        else:  # a group break, or rg's note about a binary file
+            kept.append(line)
+            continue
+        if shown(name):
+            kept.append(line)
+    if mode == "content":
+        kept = _tidy_breaks(kept)
+    return kept, sum(not visible for visible in verdicts.values())
+
+
+def _tidy_breaks(lines: list[str]) -> list[str]:
+    tidy: list[str] = []
+    for line in lines:
+        if line == _GROUP_BREAK and (not tidy or tidy[-1] == _GROUP_BREAK):
+            continue
+        tidy.append(line)
+    if tidy and tidy[-1] == _GROUP_BREAK:
+        tidy.pop()
+    return tidy
 
 
 def _strip_dot(line: str) -> str:

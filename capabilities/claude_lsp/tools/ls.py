@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from claude_lsp.globs import compile_glob
-from claude_lsp.tools.base import Tool, ToolContext, ToolError, ToolKind, ToolResult
+from claude_lsp.tools.base import (
+    PathFilter,
+    Tool,
+    ToolContext,
+    ToolError,
+    ToolKind,
+    ToolResult,
+    hidden_note,
+)
 
 MAX_ENTRIES = 1000
 SKIPPED_NAMES = frozenset({"__pycache__"})
@@ -33,6 +41,8 @@ class _Listing:
     root: _Node
     count: int
     truncated: bool
+    # Entries left out (not descended into) because permission rules hide them.
+    withheld: int
 
 
 class _Ignore:
@@ -75,10 +85,10 @@ def _sorted_entries(directory: Path) -> list[os.DirEntry[str]]:
     return sorted(entries, key=key)
 
 
-def _walk(root: Path, ignore: _Ignore, limit: int) -> _Listing:
+def _walk(root: Path, ignore: _Ignore, limit: int, hidden: PathFilter | None) -> _Listing:
     top = _Node(root.name, True)
     queue: deque[tuple[Path, str, _Node]] = deque([(root, "", top)])
-    count = 0
+    count = withheld = 0
     while queue:
         directory, relative, node = queue.popleft()
         for entry in _sorted_entries(directory):
@@ -88,8 +98,11 @@ def _walk(root: Path, ignore: _Ignore, limit: int) -> _Listing:
             child_relative = f"{relative}{name}"
             if ignore(name, child_relative, entry.path):
                 continue
+            if hidden is not None and hidden(Path(entry.path)):
+                withheld += 1
+                continue
             if count >= limit:
-                return _Listing(top, count, True)
+                return _Listing(top, count, True, withheld)
             try:
                 is_dir = entry.is_dir()
                 descend = is_dir and not entry.is_symlink()
@@ -100,7 +113,7 @@ def _walk(root: Path, ignore: _Ignore, limit: int) -> _Listing:
             count += 1
             if descend:
                 queue.append((Path(entry.path), f"{child_relative}/", child))
-    return _Listing(top, count, False)
+    return _Listing(top, count, False, withheld)
 
 
 def _render(node: _Node, depth: int, out: list[str]) -> None:
@@ -150,10 +163,11 @@ class LSTool(Tool):
         if not root.is_dir():
             raise ToolError(f"{root} is not a directory. Use Read to look at a file.")
         ignore = _Ignore([str(p) for p in tool_input.get("ignore") or []])
-        listing = await asyncio.to_thread(_walk, root, ignore, MAX_ENTRIES)
+        hidden = ctx.hidden_paths(self.name)
+        listing = await asyncio.to_thread(_walk, root, ignore, MAX_ENTRIES, hidden)
         out = [f"- {root}/" if str(root) != "/" else "- /"]
         _render(listing.root, 1, out)
-        if listing.count == 0:
+        if listing.count == 0 and not listing.withheld:
             out.append("  (empty directory)")
         if listing.truncated:
             out.append(
@@ -161,4 +175,6 @@ class LSTool(Tool):
                 f"{MAX_ENTRIES} are shown. List a subfolder, pass ignore patterns, or use "
                 "Glob to narrow it.)"
             )
+        if listing.withheld:
+            out.append(hidden_note(listing.withheld))
         return ToolResult("\n".join(out))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from claude_lsp.tools.base import Tool
 from claude_lsp.tools.bash import BashOutputTool, BashTool, KillShellTool
 from claude_lsp.tools.edit import EditTool
+from claude_lsp.tools.exit_plan_mode import ExitPlanModeTool
 from claude_lsp.tools.glob import GlobTool
 from claude_lsp.tools.grep import GrepTool
 from claude_lsp.tools.ls import LSTool
@@ -25,4 +26,5 @@ def builtin_tools() -> list[Tool]:
         EditTool(),
         WriteTool(),
         TodoWriteTool(),
+        ExitPlanModeTool(),
     ]

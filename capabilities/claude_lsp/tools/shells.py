@@ -264,13 +264,23 @@ class BackgroundShells:
         return list(self._shells)
 
     async def start(
-        self, command: str, *, cwd: Path, env: dict[str, str], description: str | None = None
+        self,
+        command: str,
+        *,
+        cwd: Path,
+        env: dict[str, str],
+        description: str | None = None,
+        script: str | None = None,
     ) -> str:
-        """Start `command` and return its id at once."""
+        """Start `command` and return its id at once.
+
+        `script` is what bash runs when that is more than the command (a prelude that
+        sources the session's env file); reads still report `command`.
+        """
         self._counter += 1
         shell = _BackgroundShell(f"bash_{self._counter}", command, description)
         shell.process = await ShellProcess.start(
-            command, cwd=cwd, env=env, merge_stderr=True, on_data=shell.on_data
+            script or command, cwd=cwd, env=env, merge_stderr=True, on_data=shell.on_data
         )
         self._shells[shell.shell_id] = shell
         return shell.shell_id
