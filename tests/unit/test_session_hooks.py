@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from claude_lsp.agent.events import AgentText, SessionEvent
+from claude_lsp.hooks.prompt_hook import JUDGE_SYSTEM_PROMPT
 from claude_lsp.policy.permissions import PermissionMode
 from tests.fakeapi import FakeAnthropic, reply, text, tool_use
 from tests.unit.test_session import close_sessions, make_session, user
@@ -195,3 +196,32 @@ async def test_disable_all_hooks_turns_them_off(fake_api: FakeAnthropic, tmp_pat
     fake_api.script(reply(text("answered")))
     result = await make_session(fake_api, tmp_path, []).prompt(user("hi"))
     assert result.result_text == "answered"
+
+
+async def test_a_prompt_stop_hook_asks_the_small_model_and_keeps_the_agent_going(
+    fake_api: FakeAnthropic, tmp_path: Path
+) -> None:
+    settings_with_hooks(
+        tmp_path,
+        {"Stop": [{"hooks": [{"type": "prompt", "prompt": "Were tests run? $ARGUMENTS"}]}]},
+    )
+    fake_api.script(
+        reply(text("All done.")),
+        reply(text('{"ok": false, "reason": "Run the tests first."}')),
+        reply(text("Tests pass.")),
+        reply(text('{"ok": true}')),
+    )
+    session = make_session(fake_api, tmp_path, [])
+    result = await session.prompt(user("fix it"))
+
+    assert result.result_text == "Tests pass." and result.num_turns == 2
+    first_check, second_check = (fake_api.message_requests()[i].body for i in (1, 3))
+    for check in (first_check, second_check):
+        assert check["model"] == "claude-haiku-4-5" and check["system"] == JUDGE_SYSTEM_PROMPT
+        assert "tools" not in check
+    asked = first_check["messages"][0]["content"][0]["text"]
+    payload = json.loads(asked.removeprefix("Were tests run? "))
+    assert payload["hook_event_name"] == "Stop" and payload["stop_hook_active"] is False
+    assert '"stop_hook_active": true' in second_check["messages"][0]["content"][0]["text"]
+    continued = fake_api.message_requests()[2].body["messages"][-1]["content"]
+    assert continued[-1]["text"] == "Stop hook feedback: Run the tests first."

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from claude_lsp.agent.context_window import auto_compact_threshold
 from claude_lsp.agent.events import (
     AgentText,
     AgentThought,
@@ -31,6 +32,8 @@ from claude_lsp.agent.events import (
     UsageUpdated,
     UserText,
 )
+from claude_lsp.agent.model_request import max_tokens, request_params
+from claude_lsp.agent.plan_approval import plan_file_of, plan_mode_reminder
 from claude_lsp.agent.session_hooks import SessionHooks
 from claude_lsp.agent.slash_commands import CommandPrompt, available_commands, run_command
 from claude_lsp.agent.system_prompt import PromptEnvironment, build_system_prompt
@@ -38,17 +41,26 @@ from claude_lsp.agent.tool_runner import INTERRUPTED, ToolRunner, call_started, 
 from claude_lsp.commands.builtin import parse_slash_call
 from claude_lsp.git.context import git_snapshot
 from claude_lsp.hooks import EventOutcome, HookConfig, HookEvent
+from claude_lsp.hooks.prompt_hook import JUDGE_SYSTEM_PROMPT
 from claude_lsp.host import EventSink, FileAccess, PermissionAsker
 from claude_lsp.memory.discovery import load_memory
 from claude_lsp.memory.render import render
 from claude_lsp.models.client import ModelClient, ModelError, ModelResponse, StreamCallbacks
+from claude_lsp.models.credentials import SessionCredentials
 from claude_lsp.models.usage import Usage, cost_usd
 from claude_lsp.policy.from_settings import settings_rules
-from claude_lsp.policy.permissions import PermissionMode, PermissionPolicy, parse_rules
+from claude_lsp.policy.permissions import (
+    SESSION_SOURCE,
+    PermissionMode,
+    PermissionPolicy,
+    parse_rules,
+)
+from claude_lsp.policy.rules import Rule
 from claude_lsp.sessions.transcripts import Transcript, messages_of
 from claude_lsp.settings.load import load_settings
 from claude_lsp.settings.local_rules import SettingsWriteError, add_permission_rule
 from claude_lsp.tools.base import ToolContext
+from claude_lsp.tools.bash import provide_env_file
 from claude_lsp.tools.file_state import FileReadState
 from claude_lsp.tools.registry import builtin_tools
 from claude_lsp.tools.shells import BackgroundShells
@@ -63,7 +75,6 @@ MODEL_ALIASES = {
     "sonnet": "claude-sonnet-4-6",
     "haiku": "claude-haiku-4-5",
 }
-DEFAULT_MAX_TOKENS = 64_000
 
 COMPACT_REQUEST = """\
 Stop here and write a summary of this conversation so far; it will replace the \
@@ -78,6 +89,16 @@ where they matter).
 5. Work still pending, and what was being done right before this summary.
 6. The next step, if one follows directly from the user's latest request.
 """
+
+# The model for quick side questions (prompt hooks), as Claude Code names it.
+SMALL_MODEL_VARIABLE = "ANTHROPIC_SMALL_FAST_MODEL"
+HOOK_VERDICT_MAX_TOKENS = 1024
+
+AUTO_COMPACT_NOTICE = "The conversation is close to the context limit: compacting it first."
+CONTINUE_AFTER_COMPACT = (
+    "Carry on with the work from where it stopped, without asking the user anything "
+    "first: the history above was compacted to make room."
+)
 
 COMPACT_INTRO = (
     "This session continues an earlier conversation that was compacted to save context. "
@@ -161,9 +182,15 @@ class Session:
             or os.environ.get("ANTHROPIC_MODEL")
             or self.settings.model
         )
+        # The environment with the settings' `env` on top, and apiKeyHelper: like Claude Code.
+        self.credentials = SessionCredentials.for_session(
+            model_client.credentials, self.settings.env, self.settings.api_key_helper, options.cwd
+        )
         self.messages: list[dict[str, Any]] = []
+        # cleanupPeriodDays 0 turns session persistence off.
+        recording = options.record_transcript and self.settings.cleanup_period_days != 0
         self.transcript: Transcript | None = (
-            Transcript.create(self.id, options.cwd) if options.record_transcript else None
+            Transcript.create(self.id, options.cwd) if recording else None
         )
         self.usage = Usage()
         self.cost_usd = 0.0
@@ -200,6 +227,7 @@ class Session:
             deny=deny,
             roots=[*roots, scratch_dir],
             cwd=options.cwd,
+            plan_file=plan_file_of(self.id),
         )
         self.ctx = ToolContext(
             cwd=options.cwd,
@@ -209,7 +237,10 @@ class Session:
             roots=roots,
             env=dict(self.settings.env),
             scratch_dir=scratch_dir,
+            plan_file=self.policy.plan_file,
+            hidden_paths=self.policy.hidden_paths,
         )
+        provide_env_file(self.ctx)  # SessionStart hooks may add exports for Bash to it
         self.memory = load_memory(options.cwd)
         self.warnings.extend(self.memory.warnings)
         hook_scopes = (
@@ -225,6 +256,7 @@ class Session:
             project_dir=options.cwd,
             env=self.ctx.subprocess_env,
             notify=lambda text: self._emit(AgentText(f"\n{text}\n")),
+            ask_model=self._judge_hook_prompt,
         )
         # SessionStart runs before the first prompt; its source says why the session began.
         self._start_source: str | None = "startup"
@@ -232,6 +264,8 @@ class Session:
         self._system_prompt: str | None = None
         self._task: asyncio.Task[Any] | None = None
         self._cancel_requested = False
+        # Allow rules a custom command's `allowed-tools` grant until its turn ends.
+        self._command_rules: list[Rule] = []
 
     @property
     def busy(self) -> bool:
@@ -300,10 +334,24 @@ class Session:
         """Replace the history with a model-written summary (`/compact`)."""
         if not self.messages:
             return "Nothing to compact yet."
+        before = len(self.messages)
+        summary = await self._summarize("manual", instructions, None)
+        if summary is None:
+            return "Could not compact: the model returned no summary. The history is unchanged."
+        return f"Compacted {before} messages into a summary. Summary:\n\n{summary}"
+
+    async def _summarize(
+        self, trigger: str, instructions: str | None, stats: _TurnStats | None
+    ) -> str | None:
+        """Swap the history for a summary (None: the model wrote none; nothing changed).
+
+        The transcript keeps the full history before a boundary line; open todos are
+        carried over word for word, as the summary could drop them.
+        """
         await self.hooks.run(
             HookEvent.PRE_COMPACT,
-            "manual",
-            trigger="manual",
+            trigger,
+            trigger=trigger,
             custom_instructions=instructions or "",
         )
         if self._system_prompt is None:
@@ -314,17 +362,55 @@ class Session:
                 self.messages, {"role": "user", "content": [{"type": "text", "text": request}]}
             )
         }
-        response = await self._model_client.stream(params, StreamCallbacks())
-        self._record_usage(response, None)
+        response = await self._model_client.stream(params, StreamCallbacks(), self.credentials)
+        self._record_usage(response, stats, model_turn=False)
         summary = _text_of(response.content).strip()
         if not summary:
-            return "Could not compact: the model returned no summary. The history is unchanged."
-        before = len(self.messages)
+            return None
+        todos = _open_todos(self.messages)
         self.messages = []
+        self.context_tokens = Usage.from_api(response.usage).output_tokens
         if self.transcript is not None:
             self.transcript.mark_boundary("compact")
-        self._append_user([{"type": "text", "text": COMPACT_INTRO + summary}])
-        return f"Compacted {before} messages into a summary. Summary:\n\n{summary}"
+        self._append_user([{"type": "text", "text": COMPACT_INTRO + summary + todos}])
+        return summary
+
+    async def _compact_if_full(self, stats: _TurnStats, *, mid_turn: bool) -> None:
+        """Compact before the next model call when the context window is nearly full.
+
+        Mid-turn (between tool calls) the model is told to carry on afterwards, so the
+        work goes on without the user.
+        """
+        env = self.environment()
+        threshold = auto_compact_threshold(max_tokens(env), env)
+        if threshold is None or self.context_tokens < threshold or not self.messages:
+            return
+        self._emit(AgentText(f"\n{AUTO_COMPACT_NOTICE}\n"))
+        try:
+            summary = await self._summarize("auto", None, stats)
+        except ModelError as exc:
+            log.warning("automatic compaction failed: %s", exc)
+            summary = None
+        if summary is None:
+            self._emit(AgentText("\nCould not compact the conversation; going on without.\n"))
+        elif mid_turn:
+            self._append_user([{"type": "text", "text": CONTINUE_AFTER_COMPACT}])
+
+    async def _judge_hook_prompt(self, prompt: str, model: str | None) -> str:
+        """A `prompt` hook's question, put to the small model; its cost is the session's."""
+        params = {
+            "model": resolve_model(model or self.environment().get(SMALL_MODEL_VARIABLE, "haiku")),
+            "max_tokens": HOOK_VERDICT_MAX_TOKENS,
+            "system": JUDGE_SYSTEM_PROMPT,
+            "messages": [{"role": "user", "content": [{"type": "text", "text": prompt}]}],
+        }
+        response = await self._model_client.stream(params, StreamCallbacks(), self.credentials)
+        self._record_usage(response, None, model_turn=False)
+        return _text_of(response.content)
+
+    def environment(self) -> dict[str, str]:
+        """The process environment with the settings' `env` applied, as the session sees it."""
+        return {**os.environ, **self.settings.env}
 
     def cancel(self) -> None:
         """Stop the running turn: the model stream and any tool process."""
@@ -363,6 +449,7 @@ class Session:
             stop_reason = "cancelled"
         finally:
             self._task = None
+            self._revoke_command_rules()
         return stats.result(stop_reason, runner.denials)
 
     async def run_tool(self, name: str, tool_input: dict[str, Any]) -> dict[str, Any]:
@@ -416,6 +503,21 @@ class Session:
                 log.warning("could not save the rule %s: %s", rule, exc)
                 self.warnings.append(f"could not save the rule {rule} to settings: {exc}")
 
+    def _grant_command_rules(self, texts: tuple[str, ...]) -> None:
+        """A custom command's `allowed-tools`: allow rules for its own turn (`prompt` ends them)."""
+        self._command_rules = parse_rules(
+            texts, behavior="allow", warnings=self.warnings, source=SESSION_SOURCE
+        )
+        self.policy.allow.extend(self._command_rules)
+
+    def _revoke_command_rules(self) -> None:
+        """Drop the granted rules by identity, so an equal rule from settings stays."""
+        granted, self._command_rules = self._command_rules, []
+        if granted:
+            self.policy.allow[:] = [
+                rule for rule in self.policy.allow if not any(rule is g for g in granted)
+            ]
+
     async def _run_prompt(
         self,
         content: list[dict[str, Any]],
@@ -438,6 +540,7 @@ class Session:
                 return "end_turn"
             content = [*outcome.content, *content[1:]]
             model = resolve_model(outcome.model) if outcome.model else None
+            self._grant_command_rules(outcome.allowed_tools)
         submitted = await self.hooks.run(HookEvent.USER_PROMPT_SUBMIT, prompt=_text_of(content))
         if submitted is not None and (submitted.stop or submitted.blocked):
             stats.last_text = (
@@ -447,6 +550,8 @@ class Session:
             )
             return "end_turn"
         context = [*context, *_reminders(submitted)]
+        if self.policy.mode is PermissionMode.PLAN and self.policy.plan_file is not None:
+            context.append({"type": "text", "text": plan_mode_reminder(self.policy.plan_file)})
         return await self._run_turn([*context, *content], stats, runner, model)
 
     async def _run_turn(
@@ -456,6 +561,7 @@ class Session:
         runner: ToolRunner,
         model: str | None,
     ) -> str:
+        await self._compact_if_full(stats, mid_turn=False)
         self._append_user(content)
         if self._system_prompt is None:
             self._system_prompt = await self._build_system_prompt()
@@ -463,6 +569,8 @@ class Session:
         while True:
             if self.options.max_turns is not None and stats.num_turns >= self.options.max_turns:
                 return "max_turn_requests"
+            if stats.num_turns:  # tool results (or a hook) grew the history since
+                await self._compact_if_full(stats, mid_turn=True)
             response = await self._call_model(stats, model)
             self._add({"role": "assistant", "content": response.content})
             calls = [block for block in response.content if block.get("type") == "tool_use"]
@@ -510,7 +618,7 @@ class Session:
             params = self._request_params()
             if model is not None:
                 params["model"] = model
-            response = await self._model_client.stream(params, callbacks)
+            response = await self._model_client.stream(params, callbacks, self.credentials)
         except asyncio.CancelledError:
             if streamed:  # keep what the user already saw
                 self._add(
@@ -523,12 +631,18 @@ class Session:
             stats.last_text = text
         return response
 
-    def _record_usage(self, response: ModelResponse, stats: _TurnStats | None) -> None:
-        """Add a response's usage and cost to the session (and the turn) and report it."""
+    def _record_usage(
+        self, response: ModelResponse, stats: _TurnStats | None, *, model_turn: bool = True
+    ) -> None:
+        """Add a response's usage and cost to the session (and the turn) and report it.
+
+        A summary call (`model_turn` False) costs like any other but is not one of the
+        model requests `--max-turns` counts.
+        """
         usage = Usage.from_api(response.usage)
         cost = cost_usd(response.model or self.model, usage)
         if stats is not None:
-            stats.num_turns += 1
+            stats.num_turns += int(model_turn)
             stats.api_ms += response.api_duration_ms
             stats.usage += usage
             stats.cost += cost
@@ -551,22 +665,14 @@ class Session:
 
     def _request_params(self) -> dict[str, Any]:
         assert self._system_prompt is not None
-        tools = [tool.definition() for tool in self.tools.values()]
-        if tools:
-            tools[-1] = tools[-1] | {"cache_control": {"type": "ephemeral"}}
-        return {
-            "model": self.model,
-            "max_tokens": _max_tokens(self.settings.env),
-            "system": [
-                {
-                    "type": "text",
-                    "text": self._system_prompt,
-                    "cache_control": {"type": "ephemeral"},
-                }
-            ],
-            "tools": tools,
-            "messages": _with_cache_breakpoint(self.messages),
-        }
+        return request_params(
+            model=self.model,
+            system_prompt=self._system_prompt,
+            tools=[tool.definition() for tool in self.tools.values()],
+            messages=self.messages,
+            env=self.environment(),
+            always_thinking=self.settings.raw.get("alwaysThinkingEnabled") is True,
+        )
 
     async def _build_system_prompt(self) -> str:
         git = await asyncio.to_thread(git_snapshot, self.options.cwd)
@@ -599,6 +705,27 @@ class Session:
         self._start_source = "resume"
         if self.transcript is not None:
             self.transcript.continue_after(entries)
+
+    def resume_from(self, entries: list[dict[str, Any]]) -> int:
+        """Continue another session's conversation here (`/resume`); returns its length.
+
+        Its history replaces this one's and is shown again. The other transcript is left
+        alone: the messages are copied into this session's own after a boundary, so
+        reloading this session brings them back.
+        """
+        messages = messages_of(entries)
+        self.messages = []
+        self.context_tokens = 0
+        self.ctx.read_state = FileReadState()  # reads of the replaced conversation
+        self.memory = load_memory(self.options.cwd)  # nested memory is delivered afresh
+        self._start_source = "resume"
+        if self.transcript is not None:
+            self.transcript.mark_boundary("resume")
+        for message in messages:
+            self._add(message)
+        self._emit(PlanUpdated(()))
+        self.replay()
+        return len(messages)
 
     def replay(self) -> None:
         """Emit the conversation as events, for a client that loaded this session."""
@@ -655,6 +782,28 @@ def _text_of(content: list[dict[str, Any]]) -> str:
     return "".join(block.get("text", "") for block in content if block.get("type") == "text")
 
 
+def _open_todos(messages: list[dict[str, Any]]) -> str:
+    """The latest todo list's unfinished items, as text to keep after a summary."""
+    latest = next(
+        (
+            block
+            for message in reversed(messages)
+            for block in reversed(message["content"])
+            if block.get("type") == "tool_use" and block.get("name") == TodoWriteTool.name
+        ),
+        None,
+    )
+    todos = latest.get("input", {}).get("todos") if latest is not None else None
+    if not isinstance(todos, list):
+        return ""
+    items = [
+        f"- [{todo.get('status')}] {todo.get('content')}"
+        for todo in todos
+        if isinstance(todo, dict) and todo.get("status") != "completed"
+    ]
+    return "\n\nOpen todos:\n" + "\n".join(items) if items else ""
+
+
 def _reminders(outcome: EventOutcome | None) -> list[dict[str, Any]]:
     """A hook's additional context, as text the model reads with the prompt."""
     if outcome is None:
@@ -667,19 +816,3 @@ def _reminders(outcome: EventOutcome | None) -> list[dict[str, Any]]:
 
 def _unique_paths(paths: list[Path]) -> list[Path]:
     return list(dict.fromkeys(paths))
-
-
-def _max_tokens(settings_env: dict[str, str]) -> int:
-    name = "CLAUDE_CODE_MAX_OUTPUT_TOKENS"
-    value = settings_env.get(name) or os.environ.get(name, "")
-    return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_MAX_TOKENS
-
-
-def _with_cache_breakpoint(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A copy of the history with a prompt-cache breakpoint on its last block."""
-    if not messages or not messages[-1]["content"]:
-        return messages
-    last = messages[-1]
-    content = list(last["content"])
-    content[-1] = content[-1] | {"cache_control": {"type": "ephemeral"}}
-    return [*messages[:-1], {"role": last["role"], "content": content}]

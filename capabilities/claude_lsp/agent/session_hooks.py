@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from claude_lsp.hooks import EventOutcome, HookConfig, HookEvent, hook_payload, run_hooks
+from claude_lsp.hooks.prompt_hook import AskModel
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,8 @@ class SessionHooks:
     env: Callable[[], dict[str, str]]
     # Shows a line to the user (not the model): system messages, stop reasons.
     notify: Callable[[str], None]
+    # Answers `prompt` hooks with a small model.
+    ask_model: AskModel | None = None
 
     async def run(
         self, event: HookEvent, match_value: str | None = None, **fields: Any
@@ -36,7 +39,13 @@ class SessionHooks:
         if not commands:
             return None
         payload = hook_payload(event, **self.common(), **fields)
-        outcome = await run_hooks(commands, payload, project_dir=self.project_dir, env=self.env())
+        outcome = await run_hooks(
+            commands,
+            payload,
+            project_dir=self.project_dir,
+            env=self.env(),
+            ask_model=self.ask_model,
+        )
         for warning in outcome.warnings:
             log.warning("%s hook: %s", event.value, warning)
         for message in outcome.system_messages:

@@ -13,15 +13,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from claude_lsp.agent.events import PlanUpdated, ToolCallStarted, ToolCallUpdated
+from claude_lsp.agent.events import ModeChanged, PlanUpdated, ToolCallStarted, ToolCallUpdated
+from claude_lsp.agent.plan_approval import (
+    KEEP_PLANNING,
+    NOBODY_TO_ASK,
+    NOT_IN_PLAN_MODE,
+    mode_after,
+    plan_question,
+)
 from claude_lsp.agent.session_hooks import SessionHooks
 from claude_lsp.hooks import EventOutcome, HookEvent
 from claude_lsp.host import EventSink, PermissionAsker
 from claude_lsp.memory.discovery import MemoryIndex
 from claude_lsp.memory.render import render
-from claude_lsp.policy.permissions import PermissionPolicy
+from claude_lsp.policy.permissions import PermissionMode, PermissionPolicy
 from claude_lsp.policy.questions import PermissionAnswer, PermissionQuestion
 from claude_lsp.tools.base import Tool, ToolContext, ToolError, ToolResult
+from claude_lsp.tools.exit_plan_mode import plan_text
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +153,13 @@ class ToolRunner:
             if problem is not None:
                 return ToolResult(f"A PreToolUse hook changed the input: {problem}", is_error=True)
         hook_decision = pre.permission_decision if pre is not None else None
-        refusal = await self._permission(call_id, tool, tool_input, title, hook_decision)
+        try:
+            if tool.kind == "switch_mode":
+                refusal = await self._approve_plan(call_id, tool_input, hook_decision)
+            else:
+                refusal = await self._permission(call_id, tool, tool_input, title, hook_decision)
+        except ToolError as exc:
+            return ToolResult(str(exc), is_error=True)
         if refusal is not None:
             self.denials.append(
                 {"tool_name": name, "tool_use_id": call_id, "tool_input": tool_input}
@@ -200,6 +214,42 @@ class ToolRunner:
         extra = [{"type": "text", "text": f"PostToolUse hook: {note}"} for note in notes]
         return replace(result, content=[*result.as_blocks(), *extra])
 
+    async def _approve_plan(
+        self, call_id: str, tool_input: dict[str, Any], hook_decision: str | None
+    ) -> str | None:
+        """ExitPlanMode: None when the user approved the plan (the mode has switched)."""
+        if self.policy.mode is not PermissionMode.PLAN:
+            raise ToolError(NOT_IN_PLAN_MODE)
+        plan = plan_text(tool_input, self.ctx.plan_file)
+        if hook_decision == "allow":
+            answer = PermissionAnswer.ALLOW_ONCE
+        elif self.asker is None:
+            return NOBODY_TO_ASK
+        else:
+            self._notify("Claude has a plan ready for your approval")
+            answer = await self.asker.ask(plan_question(call_id, plan))
+        mode = mode_after(answer)
+        if mode is None:
+            return KEEP_PLANNING
+        self.policy.mode = mode
+        self.emit(ModeChanged(mode.value))
+        return None
+
+    def _notify(self, message: str) -> None:
+        """The Notification hook, run beside a question so it never delays it."""
+        if self.hooks is None:
+            return
+        notifying = asyncio.ensure_future(
+            self.hooks.run(
+                HookEvent.NOTIFICATION,
+                "permission_prompt",
+                message=message,
+                notification_type="permission_prompt",
+            )
+        )
+        self._notifications.add(notifying)
+        notifying.add_done_callback(self._notifications.discard)
+
     async def _permission(
         self,
         call_id: str,
@@ -238,17 +288,7 @@ class ToolRunner:
             tool_input=tool_input,
             always_rules=tuple(self.policy.suggest_rules(tool, tool_input, paths)),
         )
-        if self.hooks is not None:  # runs beside the question; it must not delay it
-            notifying = asyncio.ensure_future(
-                self.hooks.run(
-                    HookEvent.NOTIFICATION,
-                    "permission_prompt",
-                    message=f"Claude needs your permission to use {tool.name}",
-                    notification_type="permission_prompt",
-                )
-            )
-            self._notifications.add(notifying)
-            notifying.add_done_callback(self._notifications.discard)
+        self._notify(f"Claude needs your permission to use {tool.name}")
         answer = await self.asker.ask(question)
         if answer is PermissionAnswer.ALLOW_ALWAYS:
             added = self.policy.allow_always(tool, tool_input, paths)

@@ -12,8 +12,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Literal
 
 DEFAULT_TIMEOUT_S = 60.0
+DEFAULT_PROMPT_TIMEOUT_S = 30.0
 
 
 class HookEvent(StrEnum):
@@ -38,6 +40,11 @@ MATCHER_FIELDS: dict[HookEvent, str] = {
 }
 """Events whose matcher means something, and the payload field it is compared with.
 Other events (UserPromptSubmit, Stop, SubagentStop) run every hook and ignore matchers."""
+
+PROMPT_HOOK_EVENTS = frozenset(
+    {HookEvent.PRE_TOOL_USE, HookEvent.USER_PROMPT_SUBMIT, HookEvent.STOP, HookEvent.SUBAGENT_STOP}
+)
+"""Where a `prompt` hook (a yes/no question to a small model) can decide something."""
 
 
 @dataclass(frozen=True)
@@ -75,13 +82,19 @@ class Matcher:
 
 @dataclass(frozen=True)
 class HookCommand:
-    """One shell command to run for an event, and where it was configured."""
+    """One hook to run for an event, and where it was configured.
+
+    A `command` hook runs `command` in a shell; a `prompt` hook puts `command` (its
+    prompt text) to a small model, `model` when set.
+    """
 
     event: HookEvent
     command: str
     timeout_s: float
     scope: str
     matcher: str
+    kind: Literal["command", "prompt"] = "command"
+    model: str | None = None
 
 
 @dataclass(frozen=True)
@@ -187,14 +200,39 @@ def _parse_command(
         return f"{scope}: {where} must be an object; ignored"
     kind = hook.get("type")
     if kind == "prompt":
-        return f"{scope}: {where}: prompt hooks are not supported yet; ignored"
+        return _parse_prompt(scope, event, matcher, where, hook)
     if kind != "command":
         return f"{scope}: {where}: unsupported hook type {kind!r}; ignored"
     command = hook.get("command")
     if not isinstance(command, str) or not command.strip():
         return f"{scope}: {where}.command must be a non-empty string; hook ignored"
-    timeout = hook.get("timeout", DEFAULT_TIMEOUT_S)
-    valid_number = isinstance(timeout, int | float) and not isinstance(timeout, bool)
-    if not valid_number or not math.isfinite(timeout) or timeout <= 0:
+    timeout = _timeout(hook, DEFAULT_TIMEOUT_S)
+    if timeout is None:
         return f"{scope}: {where}.timeout must be a positive number of seconds; hook ignored"
-    return HookCommand(event, command, float(timeout), scope, matcher)
+    return HookCommand(event, command, timeout, scope, matcher)
+
+
+def _parse_prompt(
+    scope: str, event: HookEvent, matcher: str, where: str, hook: dict[str, object]
+) -> HookCommand | str:
+    if event not in PROMPT_HOOK_EVENTS:
+        names = ", ".join(sorted(e.value for e in PROMPT_HOOK_EVENTS))
+        return f"{scope}: {where}: prompt hooks only work for {names}; ignored"
+    prompt = hook.get("prompt")
+    if not isinstance(prompt, str) or not prompt.strip():
+        return f"{scope}: {where}.prompt must be a non-empty string; hook ignored"
+    model = hook.get("model")
+    if model is not None and not (isinstance(model, str) and model):
+        return f"{scope}: {where}.model must be a model name; hook ignored"
+    timeout = _timeout(hook, DEFAULT_PROMPT_TIMEOUT_S)
+    if timeout is None:
+        return f"{scope}: {where}.timeout must be a positive number of seconds; hook ignored"
+    return HookCommand(event, prompt, timeout, scope, matcher, kind="prompt", model=model)
+
+
+def _timeout(hook: dict[str, object], default: float) -> float | None:
+    """The hook's `timeout` in seconds, None when it is not a positive number."""
+    timeout = hook.get("timeout", default)
+    if not isinstance(timeout, int | float) or isinstance(timeout, bool):
+        return None
+    return float(timeout) if math.isfinite(timeout) and timeout > 0 else None

@@ -57,6 +57,7 @@ TOP_LEVEL: dict[str, Check] = {
     "outputStyle": _string,
     "includeCoAuthoredBy": _boolean,
     "disableAllHooks": _boolean,
+    "alwaysThinkingEnabled": _boolean,
     "enableAllProjectMcpServers": _boolean,
     "enabledMcpjsonServers": _strings,
     "disabledMcpjsonServers": _strings,

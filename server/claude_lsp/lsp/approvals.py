@@ -62,6 +62,23 @@ ALLOW_ONCE_ACTION = "Allow once"
 DENY_ACTION = "Deny"
 
 
+ALLOWING = frozenset({PermissionAnswer.ALLOW_ONCE, PermissionAnswer.ALLOW_ALWAYS})
+
+
+def _choices(
+    question: PermissionQuestion, *, once: str, deny: str
+) -> list[tuple[PermissionAnswer, str]]:
+    """The answers offered, named: the question's own, else allow / always allow / deny."""
+    if question.choices:
+        return list(question.choices)
+    always = question.always_label
+    return [
+        (PermissionAnswer.ALLOW_ONCE, once),
+        *([(PermissionAnswer.ALLOW_ALWAYS, always)] if always else []),
+        (PermissionAnswer.REJECT_ONCE, deny),
+    ]
+
+
 def approval_timeout() -> float | None:
     """Seconds a queued question waits before it is denied; None waits forever."""
     raw = os.environ.get(APPROVAL_TIMEOUT_ENV, "").strip()
@@ -156,12 +173,11 @@ class Approvals:
         self, question: PermissionQuestion, cwd: Path
     ) -> PermissionAnswer | None:
         """Step 2; None when the client could not show the request (go to the queue)."""
-        always = question.always_label
-        titles = [ALLOW_ONCE_ACTION, *([always] if always else []), DENY_ACTION]
+        choices = _choices(question, once=ALLOW_ONCE_ACTION, deny=DENY_ACTION)
         params = types.ShowMessageRequestParams(
             type=types.MessageType.Warning,
             message=prompt_line(question, cwd),
-            actions=[types.MessageActionItem(title=title) for title in titles],
+            actions=[types.MessageActionItem(title=title) for _, title in choices],
         )
         try:
             item = await client_reply(self._server.window_show_message_request_async(params))
@@ -174,11 +190,8 @@ class Approvals:
             log.warning("window/showMessageRequest failed: %s", exc)
             return None
         title = getattr(item, "title", None)
-        if title == ALLOW_ONCE_ACTION:
-            return PermissionAnswer.ALLOW_ONCE
-        if always is not None and title == always:
-            return PermissionAnswer.ALLOW_ALWAYS
-        return PermissionAnswer.REJECT_ONCE  # Deny, a dismissed dialog (null), or unknown
+        chosen = (answer for answer, choice in choices if choice == title)
+        return next(chosen, PermissionAnswer.REJECT_ONCE)  # also a dismissed dialog (null)
 
     async def _ask_in_queue(
         self, question: PermissionQuestion, *, session_id: str, cwd: Path
@@ -263,15 +276,11 @@ class Approvals:
             suffix = (
                 f" (approval {pending.request_id}: {pending.summary})" if len(offered) > 1 else ""
             )
-            always = pending.question.always_label
-            choices = [("Claude: allow", [pending.request_id])]
-            if always is not None:
-                choices.append(
-                    (f"Claude: {always[0].lower()}{always[1:]}", [pending.request_id, ALWAYS])
-                )
-            choices.append(("Claude: deny", [pending.request_id]))
-            for title, arguments in choices:
-                command = DENY_COMMAND if title == "Claude: deny" else APPROVE_COMMAND
+            for answer, label in _choices(pending.question, once="allow", deny="deny"):
+                title = f"Claude: {label[0].lower()}{label[1:]}"
+                command = APPROVE_COMMAND if answer in ALLOWING else DENY_COMMAND
+                always = answer is PermissionAnswer.ALLOW_ALWAYS
+                arguments = [pending.request_id, ALWAYS] if always else [pending.request_id]
                 actions.append(
                     types.CodeAction(
                         title=title + suffix,

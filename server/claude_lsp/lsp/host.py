@@ -292,25 +292,7 @@ class ClientPermissionAsker:
             "rawInput": question.tool_input,
             "content": tool_call_content(self._server, question, self._cwd),
         }
-        options = [
-            {"optionId": PermissionAnswer.ALLOW_ONCE.value, "name": "Allow", "kind": "allow_once"}
-        ]
-        if question.always_label is not None:
-            options.append(
-                {
-                    "optionId": PermissionAnswer.ALLOW_ALWAYS.value,
-                    "name": question.always_label,
-                    "kind": "allow_always",
-                }
-            )
-        options += [
-            {"optionId": PermissionAnswer.REJECT_ONCE.value, "name": "Deny", "kind": "reject_once"},
-            {
-                "optionId": PermissionAnswer.REJECT_ALWAYS.value,
-                "name": f"Always deny {_deny_scope(question)} in this session",
-                "kind": "reject_always",
-            },
-        ]
+        options = _options(question)
         try:
             response = await client_reply(
                 self._server.protocol.send_request_async(
@@ -322,6 +304,35 @@ class ClientPermissionAsker:
             log.warning("permission request failed: %s", exc)
             return PermissionAnswer.REJECT_ONCE
         return _answer(response)
+
+
+def _options(question: PermissionQuestion) -> list[dict[str, str]]:
+    """ACP permission options: the question's own choices, else allow / always / deny."""
+    if question.choices:
+        return [
+            {"optionId": answer.value, "name": name, "kind": answer.value}
+            for answer, name in question.choices
+        ]
+    options = [
+        {"optionId": PermissionAnswer.ALLOW_ONCE.value, "name": "Allow", "kind": "allow_once"}
+    ]
+    if question.always_label is not None:
+        options.append(
+            {
+                "optionId": PermissionAnswer.ALLOW_ALWAYS.value,
+                "name": question.always_label,
+                "kind": "allow_always",
+            }
+        )
+    options += [
+        {"optionId": PermissionAnswer.REJECT_ONCE.value, "name": "Deny", "kind": "reject_once"},
+        {
+            "optionId": PermissionAnswer.REJECT_ALWAYS.value,
+            "name": f"Always deny {_deny_scope(question)} in this session",
+            "kind": "reject_always",
+        },
+    ]
+    return options
 
 
 def _deny_scope(question: PermissionQuestion) -> str:

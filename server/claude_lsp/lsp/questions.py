@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 PATH_FIELDS = ("file_path", "notebook_path", "path")
 VERBS = {"read": "read", "edit": "edit", "delete": "delete", "move": "move", "search": "search"}
 TOOL_VERBS = {"Write": "write"}
+PLAN_SHOWN_CHARS = 4000
 
 
 def command_of(question: PermissionQuestion) -> str | None:
@@ -41,8 +42,16 @@ def target_path(question: PermissionQuestion, cwd: Path) -> Path | None:
     return None
 
 
+def plan_of(question: PermissionQuestion) -> str | None:
+    """The plan an ExitPlanMode question puts to the user."""
+    plan = question.tool_input.get("plan")
+    return plan if question.kind == "switch_mode" and isinstance(plan, str) else None
+
+
 def summary(question: PermissionQuestion, cwd: Path) -> str:
     """`run: Bash(npm test)`, `edit src/app.py`, or `use <title>`: what the call does."""
+    if plan_of(question) is not None:
+        return "leave plan mode and carry out its plan"
     command = command_of(question)
     if command is not None:
         return f"run: {question.tool_name}({command})"
@@ -54,8 +63,16 @@ def summary(question: PermissionQuestion, cwd: Path) -> str:
 
 
 def prompt_line(question: PermissionQuestion, cwd: Path) -> str:
-    """The question as one sentence: "Claude wants to run: Bash(npm test)"."""
-    return f"Claude wants to {summary(question, cwd)}"
+    """The question as one sentence: "Claude wants to run: Bash(npm test)".
+
+    A plan follows its sentence in full (up to a dialog's sensible length).
+    """
+    line = f"Claude wants to {summary(question, cwd)}"
+    plan = plan_of(question)
+    if plan is None:
+        return line
+    shown = plan if len(plan) <= PLAN_SHOWN_CHARS else plan[:PLAN_SHOWN_CHARS] + "\n…"
+    return f"{line}:\n\n{shown}"
 
 
 def current_text(server: LanguageServer, path: Path) -> str | None:
@@ -85,6 +102,9 @@ def tool_call_content(
     command = command_of(question)
     if command is not None:
         content.append({"type": "content", "content": {"type": "text", "text": command}})
+    plan = plan_of(question)
+    if plan is not None:
+        content.append({"type": "content", "content": {"type": "text", "text": plan}})
     return content
 
 

@@ -154,8 +154,13 @@ def test_identical_commands_run_once_across_scopes_and_groups() -> None:
             "unsupported hook type 'agent'",
         ),
         (
-            {"Stop": [{"hooks": [{"type": "prompt", "prompt": "ok?"}]}]},
-            "hooks.Stop[0].hooks[0]: prompt hooks are not supported",
+            {"SessionStart": [{"hooks": [{"type": "prompt", "prompt": "ok?"}]}]},
+            "hooks.SessionStart[0].hooks[0]: prompt hooks only work for PreToolUse, Stop,",
+        ),
+        ({"Stop": [{"hooks": [{"type": "prompt"}]}]}, "hooks.Stop[0].hooks[0].prompt must be"),
+        (
+            {"Stop": [{"hooks": [{"type": "prompt", "prompt": "ok?", "model": 3}]}]},
+            ".model must be a model name",
         ),
         ({"Stop": [{"hooks": [{"type": "command"}]}]}, "hooks.Stop[0].hooks[0].command"),
         ({"Stop": [{"hooks": [{"type": "command", "command": "  "}]}]}, ".command must be"),
@@ -187,7 +192,7 @@ def test_a_bad_entry_does_not_take_its_neighbours_down() -> None:
                     "Stop": [
                         {
                             "hooks": [
-                                {"type": "prompt", "prompt": "?"},
+                                {"type": "prompt"},
                                 {"type": "command", "command": "a"},
                             ]
                         },
@@ -200,3 +205,28 @@ def test_a_bad_entry_does_not_take_its_neighbours_down() -> None:
     )
     assert len(warnings) == 4
     assert [c.command for c in config.matching(HookEvent.STOP)] == ["a", "b"]
+
+
+def test_prompt_hooks_parse_with_their_own_default_timeout() -> None:
+    config, warnings = HookConfig.from_scopes(
+        [
+            (
+                "user",
+                {
+                    "Stop": [
+                        {"hooks": [{"type": "prompt", "prompt": "Done? $ARGUMENTS"}]},
+                        {"hooks": [{"type": "prompt", "prompt": "Tests?", "model": "haiku"}]},
+                    ]
+                },
+            )
+        ]
+    )
+    assert warnings == []
+    first, second = config.matching(HookEvent.STOP)
+    assert (first.kind, first.command, first.timeout_s, first.model) == (
+        "prompt",
+        "Done? $ARGUMENTS",
+        30.0,
+        None,
+    )
+    assert second.model == "haiku"
