@@ -131,6 +131,7 @@ async def test_full_context_compacts_before_the_next_prompt(
     entries = read_entries(session.transcript.path)
     kinds = [entry.get("subtype") or entry["type"] for entry in entries]
     assert kinds == ["user", "assistant", "compact_boundary", "user", "user", "assistant"]
+    assert entries[2]["compactMetadata"] == {"trigger": "auto", "preTokens": 170_100}
 
 
 async def test_full_context_mid_turn_compacts_and_carries_on_with_open_todos(

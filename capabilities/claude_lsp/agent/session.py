@@ -327,7 +327,7 @@ class Session:
         self.context_tokens = 0
         self.ctx.read_state = FileReadState()
         if self.transcript is not None:
-            self.transcript.mark_boundary("clear")
+            self.transcript.mark_boundary("Cleared")
         self._emit(PlanUpdated(()))
 
     async def compact(self, instructions: str | None = None) -> str:
@@ -362,6 +362,7 @@ class Session:
                 self.messages, {"role": "user", "content": [{"type": "text", "text": request}]}
             )
         }
+        tokens_before = self.context_tokens
         response = await self._model_client.stream(params, StreamCallbacks(), self.credentials)
         self._record_usage(response, stats, model_turn=False)
         summary = _text_of(response.content).strip()
@@ -371,7 +372,9 @@ class Session:
         self.messages = []
         self.context_tokens = Usage.from_api(response.usage).output_tokens
         if self.transcript is not None:
-            self.transcript.mark_boundary("compact")
+            self.transcript.mark_boundary(
+                "Conversation compacted", trigger=trigger, tokens_before=tokens_before
+            )
         self._append_user([{"type": "text", "text": COMPACT_INTRO + summary + todos}])
         return summary
 
@@ -720,7 +723,7 @@ class Session:
         self.memory = load_memory(self.options.cwd)  # nested memory is delivered afresh
         self._start_source = "resume"
         if self.transcript is not None:
-            self.transcript.mark_boundary("resume")
+            self.transcript.mark_boundary("Resumed an earlier session")
         for message in messages:
             self._add(message)
         self._emit(PlanUpdated(()))

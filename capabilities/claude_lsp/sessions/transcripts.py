@@ -84,18 +84,37 @@ class Transcript:
         """Write one message; a failing disk is logged, never fatal to the chat."""
         self._write({"type": message["role"], "message": message})
 
-    def mark_boundary(self, trigger: str) -> None:
-        """Note that the history before this line no longer counts (`/clear`, `/compact`).
+    def copy_in(self, entries: list[dict[str, Any]]) -> None:
+        """Start this transcript with another session's lines (a fork), as this session's.
+
+        They keep their ids and chain, so a later load of this session sees all of them.
+        """
+        lines = [{**entry, "sessionId": self._session_id} for entry in entries]
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.writelines(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
+        except OSError as exc:
+            log.error("could not write the transcript %s: %s", self.path, exc)
+
+    def mark_boundary(
+        self, content: str, *, trigger: str = "manual", tokens_before: int | None = None
+    ) -> None:
+        """Note that the history before this line no longer counts (`/clear`, `/compact`,
+        `/resume`, automatic compaction).
 
         The line has the shape of Claude Code's compact boundary, so either tool
         resumes the session from the same place.
         """
+        metadata: dict[str, Any] = {"trigger": trigger}
+        if tokens_before is not None:
+            metadata["preTokens"] = tokens_before
         self._write(
             {
                 "type": "system",
                 "subtype": BOUNDARY,
-                "content": "Conversation compacted" if trigger == "compact" else "Cleared",
-                "compactMetadata": {"trigger": trigger},
+                "content": content,
+                "compactMetadata": metadata,
             }
         )
 

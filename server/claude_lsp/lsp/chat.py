@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import uuid
 from collections.abc import Callable, Iterator
@@ -145,15 +144,6 @@ def checked(schema: dict[str, Any], params: Any) -> dict[str, Any]:
     return params
 
 
-def _start_transcript(path: Path, entries: list[dict[str, Any]]) -> None:
-    """Write a forked session's first lines: the history it was forked from."""
-    if not entries:
-        return
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with path.open("x", encoding="utf-8") as handle:
-        handle.writelines(json.dumps(entry, ensure_ascii=False) + "\n" for entry in entries)
-
-
 @dataclass
 class SessionEvents:
     """Where a hosted session's events go: its update stream and the running turn's progress."""
@@ -273,12 +263,10 @@ class ChatService:
         if not cwd and running is not None:
             cwd = str(running.session.options.cwd)
         options = await self._options({**params, "cwd": cwd or str(Path.home())})
-        if fork:
-            session_id = str(uuid.uuid4())
-            entries = [{**entry, "sessionId": session_id} for entry in entries]
-            copy = transcripts.Transcript.create(session_id, options.cwd).path
-            await asyncio.to_thread(_start_transcript, copy, entries)
-        hosted = self._host(options, session_id)
+        hosted = self._host(options, str(uuid.uuid4()) if fork else session_id)
+        copy = hosted.session.transcript if fork else None
+        if copy is not None:
+            await asyncio.to_thread(copy.copy_in, entries)
         hosted.session.restore(entries)
         return hosted
 
