@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ except ModuleNotFoundError:  # the project is not installed: use the source tree
 from claude_lsp.host import DiskFiles, WriteOutcome
 from claude_lsp.tools.base import ToolContext
 from claude_lsp.tools.file_state import FileReadState
+from claude_lsp.tools.shells import BackgroundShells
 
 
 class FakeFiles:
@@ -59,6 +60,23 @@ def make_ctx(tmp_path: Path) -> MakeCtx:
 @pytest.fixture
 def ctx(make_ctx: MakeCtx) -> ToolContext:
     return make_ctx()
+
+
+@pytest.fixture
+async def shell_ctx(tmp_path: Path) -> AsyncIterator[ToolContext]:
+    """A context for the shell tools: a root folder, a scratch folder, real shells."""
+    root = tmp_path / "root"
+    root.mkdir()
+    context = ToolContext(
+        cwd=root,
+        files=DiskFiles(),
+        read_state=FileReadState(),
+        shells=BackgroundShells(),
+        roots=[root],
+        scratch_dir=tmp_path / "scratch",
+    )
+    yield context
+    await context.shells.close_all()
 
 
 @pytest.fixture

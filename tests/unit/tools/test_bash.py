@@ -9,46 +9,23 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from claude_lsp.host import DiskFiles
 from claude_lsp.tools import bash as bash_module
 from claude_lsp.tools.base import ToolContext, ToolError, ToolResult
 from claude_lsp.tools.bash import BashOutputTool, BashTool, KillShellTool
-from claude_lsp.tools.shells import BackgroundShells, _OutputBuffer
-
-try:
-    from claude_lsp.tools.file_state import FileReadState
-
-    def _read_state() -> Any:
-        return FileReadState()
-except ImportError:  # the file tools may not exist yet
-
-    def _read_state() -> Any:
-        return object()
-
+from claude_lsp.tools.shells import _OutputBuffer
 
 PATIENCE_S = 15.0
 
 
 @pytest.fixture
-async def ctx(tmp_path: Path) -> AsyncIterator[ToolContext]:
-    root = tmp_path / "root"
-    root.mkdir()
-    context = ToolContext(
-        cwd=root,
-        files=DiskFiles(),
-        read_state=_read_state(),
-        shells=BackgroundShells(),
-        roots=[root],
-        scratch_dir=tmp_path / "scratch",
-    )
-    yield context
-    await context.shells.close_all()
+def ctx(shell_ctx: ToolContext) -> ToolContext:
+    return shell_ctx
 
 
 def alive(pid: int) -> bool:

@@ -6,7 +6,6 @@ import asyncio
 import json
 import stat
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,6 @@ import pytest
 from tests.fakeapi import FakeAnthropic, reply, text, tool_use
 from tests.unit.test_session import close_sessions, make_session, user
 
-from claude_lsp.host import DiskFiles
 from claude_lsp.policy.permissions import PermissionMode
 from claude_lsp.tools.base import ToolContext
 from claude_lsp.tools.bash import (
@@ -24,8 +22,6 @@ from claude_lsp.tools.bash import (
     env_file_to_source,
     provide_env_file,
 )
-from claude_lsp.tools.file_state import FileReadState
-from claude_lsp.tools.shells import BackgroundShells
 
 __all__ = ["close_sessions"]  # the fixture that closes the sessions these tests open
 
@@ -37,19 +33,8 @@ def no_inherited_env_file(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-async def ctx(tmp_path: Path) -> AsyncIterator[ToolContext]:
-    root = tmp_path / "root"
-    root.mkdir()
-    context = ToolContext(
-        cwd=root,
-        files=DiskFiles(),
-        read_state=FileReadState(),
-        shells=BackgroundShells(),
-        roots=[root],
-        scratch_dir=tmp_path / "scratch",
-    )
-    yield context
-    await context.shells.close_all()
+def ctx(shell_ctx: ToolContext) -> ToolContext:
+    return shell_ctx
 
 
 async def bash(ctx: ToolContext, command: str, **extra: Any) -> str:
