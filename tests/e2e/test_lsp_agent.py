@@ -23,6 +23,7 @@ from tests.e2e.conftest import (
     sent_edits,
     start_editor,
     text_edit,
+    turn_progress,
 )
 from tests.e2e.editor_buffers import EditorBuffers
 from tests.fakeapi import FakeAnthropic, hang, http_error, reply, text, tool_use
@@ -38,7 +39,7 @@ def only_updates_if_asked(claude: dict[str, Any], recorder: Recorder) -> bool:
 
 def progress_ends(client: LanguageClient) -> list[str]:
     """The end message of each work-done progress the client was shown."""
-    return [reports[-1].message for reports in client.progress_reports.values()]
+    return [reports[-1].message for reports in turn_progress(client).values()]
 
 
 @pytest.mark.parametrize("editor", [*EDITORS, "helix"])

@@ -18,6 +18,7 @@ from tests.e2e.conftest import (
     prompt,
     request,
     start_editor,
+    turn_progress,
 )
 from tests.fakeapi import FakeAnthropic, hang, reply, text, tool_use
 
@@ -65,7 +66,7 @@ async def test_each_turn_reports_work_done_progress(
     ):
         session_id = await new_session(client, project)
         await prompt(client, session_id, "look around\nsecond line")
-        ((_token, reports),) = client.progress_reports.items()
+        ((_token, reports),) = turn_progress(client).items()
     assert [r.kind for r in reports] == ["begin", "report", "report", "end"]
     assert reports[0].title == "Claude" and reports[0].cancellable is True
     assert reports[0].message == "look around"
@@ -102,7 +103,7 @@ async def test_a_client_token_is_used_and_cancelling_it_cancels_the_turn(
         result = await asyncio.wait_for(pending, 5)
         kinds = [r.kind for r in client.progress_reports["my-token"]]
     assert result["stopReason"] == "cancelled"
-    assert list(client.progress_reports) == ["my-token"]  # no token of the server's own
+    assert list(turn_progress(client)) == ["my-token"]  # no turn token of the server's own
     assert kinds == ["begin", "end"]
     assert client.progress_reports["my-token"][-1].message == "Cancelled"
 
@@ -229,9 +230,7 @@ async def test_two_sessions_stream_at_once_and_the_server_keeps_answering(
     assert quick["result"] == "quick answer"
     assert {s["sessionId"] for s in listed["sessions"]} == {slow_session, quick_session}
     # each turn had its own work-done progress
-    ended = {
-        reports[0].message: reports[-1].message for reports in client.progress_reports.values()
-    }
+    ended = {reports[0].message: reports[-1].message for reports in turn_progress(client).values()}
     assert ended["slow"].startswith("Done (1 turn") and ended["quick"].startswith("Done (1 turn")
     if claude.get("sessionUpdate"):
         texts: dict[str, str] = {}

@@ -16,7 +16,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from claude_lsp.agent.context_window import auto_compact_threshold
 from claude_lsp.agent.events import (
@@ -43,6 +43,7 @@ from claude_lsp.git.context import git_snapshot
 from claude_lsp.hooks import EventOutcome, HookConfig, HookEvent
 from claude_lsp.hooks.prompt_hook import JUDGE_SYSTEM_PROMPT
 from claude_lsp.host import EventSink, FileAccess, PermissionAsker
+from claude_lsp.index.on_demand import IndexOnDemand
 from claude_lsp.memory.discovery import load_memory
 from claude_lsp.memory.render import render
 from claude_lsp.models.client import ModelClient, ModelError, ModelResponse, StreamCallbacks
@@ -65,6 +66,9 @@ from claude_lsp.tools.file_state import FileReadState
 from claude_lsp.tools.registry import builtin_tools
 from claude_lsp.tools.shells import BackgroundShells
 from claude_lsp.tools.todo import TodoWriteTool
+
+if TYPE_CHECKING:
+    from claude_lsp.index.build import SymbolIndex
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +130,8 @@ class SessionOptions:
     # Settings from the editor (initializationOptions / workspace/configuration): the
     # highest scope below managed settings.
     editor_settings: dict[str, Any] | None = None
+    # The host's symbol index for the workspace (None: built on first use).
+    symbol_index: SymbolIndex | None = None
 
 
 class SessionBusyError(Exception):
@@ -240,6 +246,8 @@ class Session:
             plan_file=self.policy.plan_file,
             hidden_paths=self.policy.hidden_paths,
         )
+        self._symbol_index = IndexOnDemand(options.cwd, options.symbol_index)
+        self.ctx.symbol_index = self._symbol_index
         provide_env_file(self.ctx)  # SessionStart hooks may add exports for Bash to it
         self.memory = load_memory(options.cwd)
         self.warnings.extend(self.memory.warnings)
@@ -426,6 +434,7 @@ class Session:
         self.cancel()
         await self.hooks.run(HookEvent.SESSION_END, "other", reason="other")
         await self.ctx.shells.close_all()
+        self._symbol_index.close()
         if self.ctx.scratch_dir is not None:
             shutil.rmtree(self.ctx.scratch_dir, ignore_errors=True)
 

@@ -20,6 +20,7 @@ from claude_lsp.commands import custom, resume
 from claude_lsp.commands.builtin import BUILTIN_COMMANDS, PROMPT_COMMANDS, SlashCall
 from claude_lsp.commands.expansion import CommandEnv, CommandRefused, expand_text
 from claude_lsp.policy.permissions import SESSION_SOURCE, parse_rules
+from claude_lsp.review.prompts import review_diff_section
 from claude_lsp.sessions import transcripts
 from claude_lsp.version import __version__
 
@@ -67,6 +68,8 @@ async def run_command(session: Session, call: SlashCall) -> Reply | CommandPromp
         text = PROMPT_COMMANDS[call.name]
         if call.arguments:
             text += f"\n\nArguments: {call.arguments}"
+        elif call.name == "review":  # the working tree's diff, so the model need not ask git
+            text += await asyncio.to_thread(review_diff_section, session.options.cwd)
         return CommandPrompt([header, {"type": "text", "text": text}])
     command = custom.discover(session.options.cwd).get(call.name)
     if command is None:

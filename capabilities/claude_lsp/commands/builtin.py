@@ -51,8 +51,8 @@ Review the changes in this repository as a careful senior engineer would.
 
 Find the change set: with a pull request number or branch in the arguments, review \
 that (use `gh pr diff` if it is available); otherwise review the working tree against \
-HEAD (`git diff HEAD`, plus untracked files from `git status`). Read enough of the \
-surrounding code to judge each change.
+HEAD: its diff, untracked files included, follows when this is a git repository. Read \
+enough of the surrounding code to judge each change.
 
 Report, most important first: bugs and regressions, security problems, missing tests \
 for changed behaviour, and unclear or over-complicated code. Cite `path:line` for each \

@@ -40,6 +40,21 @@ def git_snapshot(cwd: Path) -> GitSnapshot | None:
 
     Blocking (pygit2 walks the work tree): call it from a worker thread.
     """
+    repo = open_repository(cwd)
+    if repo is None:
+        return None
+    status = _status_lines(repo)
+    return GitSnapshot(
+        root=Path(repo.workdir),
+        branch=_branch(repo),
+        status_lines=tuple(status[:MAX_STATUS_LINES]),
+        status_omitted=max(0, len(status) - MAX_STATUS_LINES),
+        recent_commits=tuple(_recent_commits(repo)),
+    )
+
+
+def open_repository(cwd: Path) -> pygit2.Repository | None:
+    """The non-bare repository containing `cwd`, or None outside one."""
     if not _may_be_in_a_repository(cwd):
         return None  # pygit2 costs ~10 MiB and ~90 ms to load: not for plain folders
     import pygit2
@@ -50,18 +65,11 @@ def git_snapshot(cwd: Path) -> GitSnapshot | None:
             return None
         repo = pygit2.Repository(found)
     except pygit2.GitError as exc:
-        log.info("no git context for %s: %s", cwd, exc)
+        log.info("no git repository for %s: %s", cwd, exc)
         return None
     if repo.is_bare or repo.workdir is None:
         return None
-    status = _status_lines(repo)
-    return GitSnapshot(
-        root=Path(repo.workdir),
-        branch=_branch(repo),
-        status_lines=tuple(status[:MAX_STATUS_LINES]),
-        status_omitted=max(0, len(status) - MAX_STATUS_LINES),
-        recent_commits=tuple(_recent_commits(repo)),
-    )
+    return repo
 
 
 def _may_be_in_a_repository(cwd: Path) -> bool:

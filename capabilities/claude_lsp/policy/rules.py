@@ -24,7 +24,7 @@ from claude_lsp.policy.shell_split import CommandSplit, normalize_line, spelling
 
 # Rules naming the group cover every tool in it, as in Claude Code.
 EDIT_TOOLS = frozenset({"Edit", "Write", "MultiEdit", "NotebookEdit"})
-READ_TOOLS = frozenset({"Read", "Grep", "Glob", "LS", "NotebookRead"})
+READ_TOOLS = frozenset({"Read", "Grep", "Glob", "LS", "NotebookRead", "Symbols"})
 # Tools whose path is a folder they look inside, not a file.
 FOLDER_TOOLS = frozenset({"Grep", "Glob", "LS"})
 

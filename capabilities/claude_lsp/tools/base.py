@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -17,6 +17,7 @@ from claude_lsp.schema import schema_error
 
 if TYPE_CHECKING:
     from claude_lsp.host import FileAccess
+    from claude_lsp.index.build import SymbolIndex
     from claude_lsp.tools.file_state import FileReadState
     from claude_lsp.tools.shells import BackgroundShells
 
@@ -31,6 +32,10 @@ PathFilter = Callable[[Path], bool]
 
 
 def _nothing_hidden(tool_name: str) -> PathFilter | None:
+    return None
+
+
+async def _no_symbol_index() -> SymbolIndex | None:
     return None
 
 
@@ -95,6 +100,8 @@ class ToolContext:
     hidden_paths: Callable[[str], PathFilter | None] = _nothing_hidden
     # Where plan mode lets the model write its plan (ExitPlanMode reads it from there).
     plan_file: Path | None = None
+    # The workspace's symbol index (the Symbols tool), once it is available.
+    symbol_index: Callable[[], Awaitable[SymbolIndex | None]] = _no_symbol_index
 
     def resolve(self, file_path: str) -> Path:
         """An absolute, symlink- and `..`-free path; relative paths start at `cwd`."""

@@ -10,6 +10,7 @@ from claude_lsp.tools.glob import GlobTool
 from claude_lsp.tools.grep import GrepTool
 from claude_lsp.tools.ls import LSTool
 from claude_lsp.tools.read import ReadTool
+from claude_lsp.tools.symbols import SymbolsTool
 from claude_lsp.tools.todo import TodoWriteTool
 from claude_lsp.tools.write import WriteTool
 
@@ -22,6 +23,7 @@ def builtin_tools() -> list[Tool]:
         GlobTool(),
         GrepTool(),
         LSTool(),
+        SymbolsTool(),
         ReadTool(),
         EditTool(),
         WriteTool(),

@@ -10,7 +10,8 @@ other client this module asks with:
    `approval-pending`) on the file the call touches, code actions *Claude: allow*,
    *always allow*, *deny* on it, and the commands `claude.approve` / `claude.deny`
    (optional request id; without one, the oldest pending request). A timeout
-   (CLAUDE_LSP_APPROVAL_TIMEOUT seconds, default 120, 0 waits forever) denies.
+   (CLAUDE_LSP_APPROVAL_TIMEOUT seconds, default 120, 0 waits forever) denies. An
+   edit also gets *Claude: show diff* (`claude.showDiff`): its unified diff, shown.
 
 Every wait is an awaited future on the event loop: the server keeps serving the
 answer (a code action, a command) while questions from several sessions are pending.
@@ -51,6 +52,7 @@ APPROVAL_TIMEOUT_ENV = "CLAUDE_LSP_APPROVAL_TIMEOUT"
 DEFAULT_APPROVAL_TIMEOUT = 120.0
 APPROVE_COMMAND = "claude.approve"
 DENY_COMMAND = "claude.deny"
+SHOW_DIFF_COMMAND = "claude.showDiff"
 DIAGNOSTIC_SOURCE = "claude"
 DIAGNOSTIC_CODE = "approval-pending"
 DIAGNOSTIC_OWNER = "approvals"
@@ -122,6 +124,7 @@ class PendingApproval:
     uri: str
     diagnostic: types.Diagnostic
     answer: asyncio.Future[PermissionAnswer]
+    cwd: Path
 
 
 class Approvals:
@@ -218,6 +221,7 @@ class Approvals:
             uri=self._queue_uri(question, cwd),
             diagnostic=diagnostic,
             answer=asyncio.get_running_loop().create_future(),
+            cwd=cwd,
         )
         self._pending[request_id] = pending
         self._publish(pending.uri)
@@ -239,12 +243,8 @@ class Approvals:
         finally:
             self._forget(request_id)
 
-    def answer(self, request_id: str | None, answer: PermissionAnswer) -> PendingApproval:
-        """Answer a pending question (the oldest when `request_id` is None).
-
-        The diagnostic goes away before the command's response is sent, so the client
-        never shows an approval that was already given.
-        """
+    def find(self, request_id: str | None) -> PendingApproval:
+        """A pending question by id (the oldest when `request_id` is None)."""
         if request_id is None:
             if not self._pending:
                 raise LookupError("no approval is pending")
@@ -252,6 +252,16 @@ class Approvals:
         pending = self._pending.get(request_id)
         if pending is None:
             raise LookupError(f"no pending approval with id {request_id!r}")
+        return pending
+
+    def answer(self, request_id: str | None, answer: PermissionAnswer) -> PendingApproval:
+        """Answer a pending question (the oldest when `request_id` is None).
+
+        The diagnostic goes away before the command's response is sent, so the client
+        never shows an approval that was already given.
+        """
+        pending = self.find(request_id)
+        request_id = pending.request_id
         if not pending.answer.done():
             pending.answer.set_result(answer)
         self._forget(request_id)
@@ -288,6 +298,19 @@ class Approvals:
                         diagnostics=[pending.diagnostic],
                         command=types.Command(
                             title=title, command=command, arguments=list(arguments)
+                        ),
+                    )
+                )
+            if pending.question.kind == "edit":
+                actions.append(
+                    types.CodeAction(
+                        title="Claude: show diff" + suffix,
+                        kind=types.CodeActionKind.QuickFix,
+                        diagnostics=[pending.diagnostic],
+                        command=types.Command(
+                            title="Claude: show diff",
+                            command=SHOW_DIFF_COMMAND,
+                            arguments=[pending.request_id],
                         ),
                     )
                 )
@@ -358,6 +381,17 @@ def register_approvals(server: LanguageServer) -> Approvals:
     def deny(*arguments: Any) -> dict[str, str]:
         request_id, _ = _command_arguments(arguments)
         return _answer_command(approvals, request_id, PermissionAnswer.REJECT_ONCE)
+
+    @server.command(SHOW_DIFF_COMMAND)
+    async def show_diff(*arguments: Any) -> dict[str, Any]:
+        from claude_lsp.lsp.diff_preview import show_question_diff
+
+        request_id, _ = _command_arguments(arguments)
+        try:
+            pending = approvals.find(request_id)
+        except LookupError as exc:
+            raise errors.invalid_params(str(exc)) from exc
+        return await show_question_diff(server, pending.question, pending.cwd, pending.request_id)
 
     add_code_action_provider(server, approvals.code_actions, [types.CodeActionKind.QuickFix])
     return approvals

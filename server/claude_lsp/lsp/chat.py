@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +25,7 @@ from claude_lsp.schema import schema_error
 if TYPE_CHECKING:
     from claude_lsp.agent.events import SessionEvent
     from claude_lsp.agent.session import Session, SessionOptions
+    from claude_lsp.lsp.indexing import WorkspaceIndexes
     from claude_lsp.lsp.server import ClaudeLanguageServer
     from claude_lsp.models.client import ModelClient
 
@@ -175,6 +176,10 @@ class ChatService:
         self._model_client = model_client
         self._announcements: set[asyncio.Task[None]] = set()
         self._warned: set[str] = set()
+        # The workspace symbol indexes, shared with sessions (their Symbols tool).
+        self.indexes: WorkspaceIndexes | None = None
+        self._current: str | None = None  # the client's latest session (new or load)
+        self._pending_context: dict[str, list[str]] = {}  # goes with the next prompt
 
     def register(self) -> None:
         """Register the handlers (pygls tags handler functions, so wrap the methods)."""
@@ -225,6 +230,7 @@ class ChatService:
     async def new_session(self, params: Any) -> dict[str, Any]:
         options = await self._options(checked(NEW_SESSION_SCHEMA, params))
         hosted = self._host(options, str(uuid.uuid4()))
+        self._current = hosted.session.id
         self._announce_commands_after_reply(hosted)
         return self._describe(hosted.session)
 
@@ -242,6 +248,7 @@ class ChatService:
             hosted = await self._from_transcript(params, fork=fork)
         hosted.session.replay()
         hosted.events.updates.flush()
+        self._current = hosted.session.id
         self._announce_commands_after_reply(hosted)
         return self._describe(hosted.session)
 
@@ -305,6 +312,7 @@ class ChatService:
             permission_mode=PermissionMode(mode) if mode in MODES else None,
             max_turns=max_turns if isinstance(max_turns, int) and max_turns > 0 else None,
             editor_settings=editor or None,
+            symbol_index=self.indexes.index_for(cwd.resolve()) if self.indexes else None,
             allowed_tools=params.get("allowedTools", []),
             disallowed_tools=params.get("disallowedTools", []),
             append_system_prompt=params.get("appendSystemPrompt"),
@@ -398,10 +406,39 @@ class ChatService:
     def hosts(self, session_id: str) -> bool:
         return session_id in self._sessions
 
-    async def open_session(self, cwd: Path) -> str:
-        """A new default-mode session for a server-side client (the chat file)."""
+    def add_context(self, text: str) -> str | None:
+        """Attach `text` to the next prompt of the client's latest session, without a
+        model call; shown to the client as a user message. The session's id, or None
+        when the client has no session here."""
+        from claude_lsp.agent.events import UserText
+
+        hosted = self._sessions.get(self._current) if self._current else None
+        if hosted is None:
+            return None
+        self._pending_context.setdefault(hosted.session.id, []).append(text)
+        hosted.events(UserText(text))
+        hosted.events.updates.flush()
+        return hosted.session.id
+
+    def cancel_all(self) -> list[str]:
+        """Cancel every running turn on this server; the ids of the sessions cancelled."""
+        running = [sid for sid, hosted in self._sessions.items() if hosted.session.busy]
+        for session_id in running:
+            self._sessions[session_id].session.cancel()
+        return running
+
+    async def close_session(self, session_id: str) -> None:
+        """End a server-side session (a one-shot task's) and forget it."""
+        hosted = self._sessions.pop(session_id, None)
+        self._pending_context.pop(session_id, None)
+        if hosted is not None:
+            await hosted.session.close()
+
+    async def open_session(self, cwd: Path, disallowed_tools: Sequence[str] = ()) -> str:
+        """A new session for a server-side client (the chat file, a code action's task)."""
         session_id = str(uuid.uuid4())
-        self._host(await self._options({"cwd": str(cwd)}), session_id)
+        params = {"cwd": str(cwd), "disallowedTools": list(disallowed_tools)}
+        self._host(await self._options(params), session_id)
         return session_id
 
     async def prompt(
@@ -429,6 +466,8 @@ class ChatService:
         session = hosted.session
         if session.busy:  # refuse before a progress for a turn that never starts
             raise errors.invalid_request("a prompt is already running in this session")
+        attached = self._pending_context.pop(session.id, [])
+        context = [*({"type": "text", "text": text} for text in attached), *context]
         result: dict[str, Any] | None = None
         error: str | None = None
         progress = await TurnProgress.start(

@@ -4,7 +4,9 @@
 under the last `## You` heading and runs the *Claude: send* code action (or
 `claude.ask [prompt]`); the answer is appended under `## Claude` with throttled,
 versioned `workspace/applyEdit` calls while it streams (straight to disk when the file
-is not open), followed by a fresh `## You` heading. Each chat file has one session.
+is not open), followed by a fresh `## You` heading. Each chat file has one session;
+`claude.newSession` starts the next one. Code the user adds to the chat (the *Claude:
+add selection to chat* action) is written under the last `## You`, unsent.
 """
 
 from __future__ import annotations
@@ -84,15 +86,37 @@ class ChatFiles:
 
     async def open_chat(self) -> str:
         """Create the chat file if needed and ask the editor to show it."""
-        path, uri = self._path(), self._uri()
+        uri = self._created()
+        await self._show(uri)
+        return uri
+
+    def _created(self) -> str:
+        path = self._path()
         if not path.exists():
             write_atomically(path, TEMPLATE)
+        return self._uri()
+
+    async def _show(self, uri: str) -> None:
         window = self._server.client_capabilities.window
         if window and window.show_document and window.show_document.support:
             await self._server.window_show_document_async(
                 types.ShowDocumentParams(uri=uri, take_focus=True)
             )
+
+    async def add_context(self, text: str) -> str:
+        """Write `text` at the end of the chat file, under the last `## You`, unsent."""
+        uri = self._created()
+        await _Appender(self._server, uri, self._text(uri)).write(text)
+        await self._show(uri)
         return uri
+
+    async def new_session(self) -> str | None:
+        """End the chat file's session, so the next send starts a new conversation; the
+        id of the session ended, if there was one."""
+        session_id = self._sessions.pop(self._uri(), None)
+        if session_id is not None:
+            await self._chat.close_session(session_id)
+        return session_id
 
     async def ask(self, prompt: str) -> dict[str, Any]:
         """Write `prompt` under the last `## You` heading, then send it."""

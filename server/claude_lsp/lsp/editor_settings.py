@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 
 from claude_lsp.lsp.chat import start_transcript_cleanup
+from claude_lsp.lsp.notifications import add_notification_listener
 from claude_lsp.lsp.protocol import ClaudeProtocol
 
 if TYPE_CHECKING:
@@ -46,11 +47,12 @@ class EditorSettings:
     def register(self) -> None:
         server = self._server
 
-        @server.feature(types.INITIALIZED)
         def initialized(params: types.InitializedParams) -> None:
             self._pulling = asyncio.ensure_future(self._pull())
-            # pygls takes one `initialized` handler: the start-up clean-up begins here too.
             start_transcript_cleanup(server.workspace.root_path)
+
+        # Others listen to `initialized` too; pygls takes one handler per method.
+        add_notification_listener(server, types.INITIALIZED, initialized)
 
         @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
         async def changed(params: types.DidChangeConfigurationParams) -> None:

@@ -17,9 +17,12 @@ from pygls.lsp.server import LanguageServer
 from claude_lsp.lsp.approvals import register_approvals
 from claude_lsp.lsp.chat import ChatService
 from claude_lsp.lsp.chat_file import ChatFiles
+from claude_lsp.lsp.claude_actions import ClaudeActions
+from claude_lsp.lsp.code_intelligence import register_code_intelligence
 from claude_lsp.lsp.editor_settings import EditorSettings
 from claude_lsp.lsp.errors import quiet_expected_errors
 from claude_lsp.lsp.protocol import ClaudeProtocol
+from claude_lsp.lsp.review import Reviews
 from claude_lsp.version import __version__
 
 if TYPE_CHECKING:
@@ -71,7 +74,11 @@ def create_server(model_client: ModelClient | None = None) -> ClaudeLanguageServ
     server.chat.register()
     server.editor_settings.register()
     register_approvals(server)
-    ChatFiles(server, server.chat).register()
+    chat_files = ChatFiles(server, server.chat)
+    chat_files.register()
+    ClaudeActions(server, chat_files).register()
+    Reviews(server).register()
+    server.chat.indexes = register_code_intelligence(server)
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: ClaudeLanguageServer, params: None) -> None:

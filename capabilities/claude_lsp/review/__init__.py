@@ -1,0 +1,1 @@
+"""Claude's one-shot editor tasks: review findings, task prompts, diff previews."""

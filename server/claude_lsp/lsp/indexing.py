@@ -1,0 +1,259 @@
+"""The symbol index of each workspace root, built in the background after `initialized`.
+
+`initialize` must stay fast, so nothing here imports tree-sitter before `initialized`;
+the index modules are then imported on a worker thread and each root's index is built
+(from its SQLite cache when it has one) under a work-done progress, while every request
+is served: queries answer from whatever is loaded so far. Files changed outside the
+editor reach the index through `workspace/didChangeWatchedFiles`; the watcher is
+registered dynamically when the client allows it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import importlib
+import logging
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
+from pygls.uris import to_fs_path
+
+from claude_lsp.lsp.notifications import add_notification_listener
+
+if TYPE_CHECKING:
+    from pygls.lsp.server import LanguageServer
+
+    from claude_lsp.index.build import IndexStats, SymbolIndex
+
+log = logging.getLogger(__name__)
+
+PROGRESS_TITLE = "Indexing symbols"
+REPORT_SECONDS = 0.2
+"""At most this often a progress report: a client redraws its status line for each."""
+WATCHER_ID = "claude-lsp-symbol-index"
+CREATE_SECONDS = 5.0
+MAIN_LANGUAGES = 3
+MAIN_LANGUAGE_SHARE = 0.1
+
+
+class WorkspaceIndexes:
+    """One `SymbolIndex` per workspace root; roots inside another root share its index."""
+
+    def __init__(self, server: LanguageServer) -> None:
+        self._server = server
+        self._indexes: dict[Path, SymbolIndex] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._skip_watched: Callable[[Path], bool] = lambda path: False
+        self.roots: list[Path] = []
+
+    def register(self, *, skip_watched: Callable[[Path], bool]) -> None:
+        """Listen for `initialized` and watched files; `skip_watched(path)` says which
+        changed files the editor's buffer speaks for (open ones)."""
+        self._skip_watched = skip_watched
+        server = self._server
+        add_notification_listener(server, types.INITIALIZED, self._initialized)
+        add_notification_listener(
+            server, types.WORKSPACE_DID_CHANGE_WATCHED_FILES, self._watched_files_changed
+        )
+        add_notification_listener(server, types.EXIT, lambda params: self.close())
+
+    def index_for(self, path: Path) -> SymbolIndex | None:
+        """The index whose root holds `path`; None outside every workspace (or before
+        `initialized`)."""
+        resolved = path.resolve()
+        for root, index in self._indexes.items():
+            if resolved.is_relative_to(root):
+                return index
+        return None
+
+    def all(self) -> list[SymbolIndex]:
+        return list(self._indexes.values())
+
+    def reindex(self, path: Path) -> None:
+        """Read `path` from disk into its index, in the background."""
+        index = self.index_for(path)
+        if index is not None:
+            self._spawn(index.reindex_file(path))
+
+    def close(self) -> None:
+        """Stop the builds and let the indexes go (their caches stay on disk)."""
+        for task in self._tasks:
+            task.cancel()
+        for index in self._indexes.values():
+            index.close()
+        self._indexes.clear()
+
+    def _initialized(self, params: types.InitializedParams) -> None:
+        self.roots = workspace_roots(self._server)
+        self._spawn(self._start())
+
+    async def _start(self) -> None:
+        # tree-sitter and the grammars load off the event loop.
+        await asyncio.to_thread(_import_index)
+        from claude_lsp.index.build import SymbolIndex
+
+        for root in self.roots:
+            self._indexes[root] = SymbolIndex(root)
+        self._spawn(self._watch())
+        progress = await _IndexProgress.start(self._server)
+        try:
+            for root, index in list(self._indexes.items()):
+                stats = await index.build(progress.report if progress else None)
+                summary = f"Symbol index of {root}: {describe(stats)} in {stats.seconds:.2f} s"
+                self._server.window_log_message(
+                    types.LogMessageParams(type=types.MessageType.Log, message=summary)
+                )
+                if progress is not None:
+                    progress.finished(stats)
+                # The index is a large heap that lives as long as the server: keep the
+                # garbage collector's full passes from walking it (they took ~50 ms).
+                gc.freeze()
+        finally:
+            if progress is not None:
+                progress.end()
+        for root in self.roots:
+            await _load_main_languages(root)
+
+    async def _watch(self) -> None:
+        """Ask the client to report changes to source files, where it can."""
+        capabilities = self._server.client_capabilities.workspace
+        watched = capabilities.did_change_watched_files if capabilities else None
+        if not (watched and watched.dynamic_registration):
+            return
+        from claude_lsp.index.languages import LANGUAGES
+
+        suffixes = sorted({s[1:] for spec in LANGUAGES.values() for s in spec.suffixes})
+        names = sorted({n for spec in LANGUAGES.values() for n in spec.filenames})
+        watchers = [types.FileSystemWatcher(glob_pattern=f"**/*.{{{','.join(suffixes)}}}")]
+        watchers += [types.FileSystemWatcher(glob_pattern=f"**/{name}") for name in names]
+        registration = types.Registration(
+            id=WATCHER_ID,
+            method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+            register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers),
+        )
+        try:
+            await self._server.client_register_capability_async(
+                types.RegistrationParams(registrations=[registration])
+            )
+        except Exception as exc:  # the index still follows the editor's own buffers
+            log.info("no file watcher: %s", exc)
+
+    def _watched_files_changed(self, params: types.DidChangeWatchedFilesParams) -> None:
+        for change in params.changes:
+            fs_path = to_fs_path(change.uri)
+            if fs_path is None:
+                continue
+            path = Path(fs_path)
+            if change.type == types.FileChangeType.Deleted or not self._skip_watched(path):
+                self.reindex(path)  # a deleted file drops out
+
+    def _spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+        task: asyncio.Task[Any] = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("symbol indexing failed", exc_info=task.exception())
+
+
+def workspace_roots(server: LanguageServer) -> list[Path]:
+    """The folders to index: the workspace folders, else the root; nested ones dropped."""
+    workspace = server.workspace
+    uris = [folder.uri for folder in workspace.folders.values()] or [workspace.root_uri]
+    paths = sorted({Path(p).resolve() for uri in uris if uri and (p := to_fs_path(uri))})
+    roots: list[Path] = []
+    for path in paths:  # sorted: a parent comes before what it holds
+        if path.is_dir() and not any(path.is_relative_to(root) for root in roots):
+            roots.append(path)
+    return roots
+
+
+async def _load_main_languages(root: Path) -> None:
+    """Load the grammars and tags queries of the workspace's main languages now, off the
+    path of the first request on such a file (compiling a query takes 8 ms for Python,
+    50 ms for TypeScript, 170 ms for C++, holding the GIL; each language costs 1-2 MiB)."""
+    from claude_lsp.index.scan import scan_workspace
+
+    files = await scan_workspace(root)
+    counts = Counter(f.language for f in files).most_common(MAIN_LANGUAGES)
+    for language, count in counts:
+        if count >= MAIN_LANGUAGE_SHARE * len(files):  # not the odd script or header
+            await asyncio.to_thread(_load_language, language)
+
+
+def _load_language(language: str) -> None:
+    from claude_lsp.index.languages import grammar, tags_query
+
+    grammar(language)
+    tags_query(language)
+
+
+def _import_index() -> None:
+    for module in ("claude_lsp.index.build", "claude_lsp.index.document"):
+        importlib.import_module(module)
+
+
+class _IndexProgress:
+    """The work-done progress of the builds: begin, throttled counts, end."""
+
+    def __init__(self, server: LanguageServer, token: str) -> None:
+        self._server = server
+        self._token = token
+        self._reported = 0.0
+        self._summaries: list[str] = []
+
+    @classmethod
+    async def start(cls, server: LanguageServer) -> _IndexProgress | None:
+        window = server.client_capabilities.window
+        if not (window and window.work_done_progress):
+            return None
+        token = f"claude-index-{uuid.uuid4()}"
+        try:
+            # A client that never answers must not hold the build up.
+            await asyncio.wait_for(server.work_done_progress.create_async(token), CREATE_SECONDS)
+        except Exception as exc:  # refused or silent: index without showing it
+            log.info("no work-done progress for indexing: %s", exc)
+            return None
+        server.work_done_progress.begin(
+            token, types.WorkDoneProgressBegin(title=PROGRESS_TITLE, percentage=0)
+        )
+        return cls(server, token)
+
+    def report(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - self._reported < REPORT_SECONDS:
+            return
+        self._reported = now
+        percentage = 100 if total == 0 else min(100, done * 100 // total)
+        self._server.work_done_progress.report(
+            self._token,
+            types.WorkDoneProgressReport(message=f"{done}/{total} files", percentage=percentage),
+        )
+
+    def finished(self, stats: IndexStats) -> None:
+        self._summaries.append(describe(stats))
+
+    def end(self) -> None:
+        message = "; ".join(self._summaries) or "stopped"
+        progress = self._server.work_done_progress
+        progress.end(self._token, types.WorkDoneProgressEnd(message=message))
+        # pygls never forgets tokens; drop ours
+        future: Any = progress.tokens.pop(self._token, None)
+        if future is not None and not future.done():
+            future.set_result(None)
+
+
+def describe(stats: IndexStats) -> str:
+    """A build in a few words: how much was parsed shows whether the cache served."""
+    return (
+        f"{stats.files} files, {stats.definitions} symbols "
+        f"({stats.parsed} parsed, {stats.reused} from cache)"
+    )
