@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from claude_lsp.index.extract import extract, parse, prepare, rows_of, symbols_of
+from claude_lsp.index.extract import _used, extract, parse, prepare, rows_of, symbols_of
 from claude_lsp.index.languages import LANGUAGES
 from claude_lsp.index.model import Definition, FileSymbols, Reference, Span
 from claude_lsp.index.store import (
@@ -542,13 +542,31 @@ def test_stored_rows_decode_to_the_editors_symbols_across_the_stdlib() -> None:
         assert stored_symbols("python", source) == expected, path
 
 
+TEMPLATE = b"template <>\nclass Probe<int,\n    char> {\n  int size;\n};\n"
+
+
 def test_a_name_that_spans_lines_ends_where_its_node_ends() -> None:
-    source = b"template <>\nclass Probe<int,\n    char> {\n  int size;\n};\n"
-    _, found = extract("cpp", source)
+    _, found = extract("cpp", TEMPLATE)
     probe, size = found.definitions
     assert (probe.name, probe.kind) == ("Probe<int,\n    char>", "class")
     assert probe.selection == Span(1, 6, 2, 9)
     assert (size.container, size.selection) == ("Probe<int,\n    char>", Span(3, 6, 3, 10))
+
+
+def test_a_used_name_that_spans_lines_ends_where_its_node_ends() -> None:
+    # No query marks a use whose name spans lines yet; the template's name node is one.
+    node = parse("cpp", TEMPLATE).root_node.named_descendant_for_point_range((1, 6), (2, 9))
+    assert node is not None and node.type == "template_type"
+    assert _used([node, node], {}) == {"Probe<int,\n    char>": [1, 6, 2, 9, 1, 6, 2, 9]}
+
+
+def test_used_names_that_are_not_utf8_and_decode_alike_are_one_name() -> None:
+    root = parse("bash", b"run\xff one\nrun\xfe two\n").root_node
+    words = [root.named_descendant_for_point_range((line, 3), (line, 4)) for line in (0, 1)]
+    assert [word.text for word in words if word is not None] == [b"\xff", b"\xfe"]
+    assert _used([word for word in words if word is not None], {}) == {
+        "\ufffd": [0, 3, 0, 4, 1, 3, 1, 4]
+    }
 
 
 def test_prepare_readies_every_language_in_any_thread() -> None:
