@@ -34,3 +34,30 @@ def run_main(main: Callable[[], int]) -> None:
         sys.exit(main())
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+# What a user might type into a workspace symbol picker, shared by index.py and
+# lsp_symbols.py: whole names, prefixes, camelCase and snake_case initials, and loose
+# subsequences (one with a typo).
+QUERIES = (
+    "Path",
+    "urlopen",
+    "HTTPServer",
+    "TestCase",
+    "assertEqual",
+    "getattr",
+    "gcp",
+    "tsf",
+    "json",
+    "Decoder",
+    "parse_args",
+    "mkstmp",
+    "sqlite",
+    "__init__",
+    "read",
+    "dump",
+    "Thread",
+    "async",
+    "ZipFile",
+    "deque",
+)

@@ -33,7 +33,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from common import loadavg, run_main, warn_if_busy
+from common import QUERIES, loadavg, run_main, warn_if_busy
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -41,30 +41,6 @@ TARGET_COLD_S = 2.0
 TARGET_WARM_S = 0.5
 TARGET_REINDEX_MS = 30.0
 TARGET_SEARCH_MS = 20.0
-# Queries a user might type into a workspace symbol picker: whole names, prefixes,
-# camelCase and snake_case initials, and loose subsequences (one with a typo).
-QUERIES = (
-    "Path",
-    "urlopen",
-    "HTTPServer",
-    "TestCase",
-    "assertEqual",
-    "getattr",
-    "gcp",
-    "tsf",
-    "json",
-    "Decoder",
-    "parse_args",
-    "mkstmp",
-    "sqlite",
-    "__init__",
-    "read",
-    "dump",
-    "Thread",
-    "async",
-    "ZipFile",
-    "deque",
-)
 SEARCH_REPEATS = 5
 # Files the re-index figure edits: a typical module, a large one (sizes are reported).
 REINDEX_FILES = ("json/decoder.py", "os.py", "typing.py")

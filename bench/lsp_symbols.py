@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from common import loadavg, run_main, warn_if_busy
+from common import QUERIES, loadavg, run_main, warn_if_busy
 from startup import Connection, rss_kib, stop, tree_rss_kib
 
 BENCH = Path(__file__).resolve().parent
@@ -45,30 +45,6 @@ TARGET_RSS_MIB = 160.0
 TITLE = "Indexing symbols"
 BIG_FILE = "_pydecimal.py"  # the largest stdlib module outside the tests and data (229 KB)
 TYPICAL_FILE = "json/decoder.py"  # a typical module (12 KB)
-# What a user might type into a workspace symbol picker: whole names, prefixes, initials
-# and loose subsequences (the index bench uses the same list).
-QUERIES = (
-    "Path",
-    "urlopen",
-    "HTTPServer",
-    "TestCase",
-    "assertEqual",
-    "getattr",
-    "gcp",
-    "tsf",
-    "json",
-    "Decoder",
-    "parse_args",
-    "mkstmp",
-    "sqlite",
-    "__init__",
-    "read",
-    "dump",
-    "Thread",
-    "async",
-    "ZipFile",
-    "deque",
-)
 SEARCH_REPEATS = 5  # claude-lsp: each query this often; jedi-language-server: once
 EDITS = 10
 CAPABILITIES = {
