@@ -99,6 +99,19 @@ def test_logs_go_to_the_log_file_never_stdout(tmp_path: Path) -> None:
     assert "Language server initialized" in log_file.read_text()
 
 
+def test_exit_without_shutdown_leaves_with_status_1(tmp_path: Path) -> None:
+    process = subprocess.run(
+        [sys.executable, "-m", "claude_lsp"],
+        input=initialize(tmp_path)
+        + frame(b'{"jsonrpc": "2.0", "method": "initialized", "params": {}}')
+        + frame(b'{"jsonrpc": "2.0", "method": "exit"}'),
+        capture_output=True,
+        env=agent_env(None, tmp_path),
+        timeout=30,
+    )
+    assert process.returncode == 1  # what LSP asks for when `shutdown` never came
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -126,7 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.print_mode:
         configure_logging(args.log_level, args.log_file, default=logging.ERROR)
-        from claude_lsp.cli.print_mode import exit_now, run_print_mode
+        from claude_lsp.cli.print_mode import run_print_mode
+        from claude_lsp.lsp.process_exit import exit_now
 
         exit_now(run_print_mode(args))
     if args.prompt:
@@ -151,4 +152,4 @@ def serve(tcp: str | None) -> int:
         server.start_tcp(host, int(port))
     else:
         server.start_io()
-    return 0
+    return server.exit_code

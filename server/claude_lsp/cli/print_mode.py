@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import logging
-import os
 import sys
-from typing import Any, NoReturn
+from typing import Any
 
 
 def read_prompt(args: argparse.Namespace) -> str | None:
@@ -68,16 +65,3 @@ def settings_give_credentials(editor: dict[str, Any] | None) -> bool:
 
     found = load_settings(Path.cwd(), editor=editor)
     return Credentials.from_env(found.env).usable or found.api_key_helper is not None
-
-
-def exit_now(code: int) -> NoReturn:
-    """Flush and leave without tearing down thousands of modules (about 0.3 s).
-
-    Everything that matters is finished by now: the session is closed, its scratch
-    folder removed, the model worker told to exit.
-    """
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(BrokenPipeError, ValueError):
-            stream.flush()
-    logging.shutdown()
-    os._exit(code)

@@ -49,6 +49,7 @@ class WorkspaceIndexes:
         self._server = server
         self._indexes: dict[Path, SymbolIndex] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._closed = False
         self._skip_watched: Callable[[Path], bool] = lambda path: False
         self.roots: list[Path] = []
 
@@ -83,6 +84,7 @@ class WorkspaceIndexes:
 
     def close(self) -> None:
         """Stop the builds and let the indexes go (their caches stay on disk)."""
+        self._closed = True
         for task in self._tasks:
             task.cancel()
         for index in self._indexes.values():
@@ -115,7 +117,7 @@ class WorkspaceIndexes:
                 # garbage collector's full passes from walking it (they took ~50 ms).
                 gc.freeze()
         finally:
-            if progress is not None:
+            if progress is not None and not self._closed:  # after `exit` nobody listens
                 progress.end()
         for root in self.roots:
             await _load_main_languages(root)

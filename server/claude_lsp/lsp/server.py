@@ -21,6 +21,8 @@ from claude_lsp.lsp.claude_actions import ClaudeActions
 from claude_lsp.lsp.code_intelligence import register_code_intelligence
 from claude_lsp.lsp.editor_settings import EditorSettings
 from claude_lsp.lsp.errors import quiet_expected_errors
+from claude_lsp.lsp.notifications import add_notification_listener
+from claude_lsp.lsp.process_exit import arm_exit_watchdog
 from claude_lsp.lsp.protocol import ClaudeProtocol
 from claude_lsp.lsp.review import Reviews
 from claude_lsp.version import __version__
@@ -41,6 +43,12 @@ class ClaudeLanguageServer(LanguageServer):
         )
         self.chat = ChatService(self, model_client)
         self.editor_settings = EditorSettings(self)
+        self.shutdown_requested = False
+
+    @property
+    def exit_code(self) -> int:
+        """The status LSP asks for: 0 once `shutdown` was requested, else 1."""
+        return 0 if self.shutdown_requested else 1
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Answer a message that could not be parsed instead of only logging it.
@@ -71,6 +79,10 @@ def create_server(model_client: ModelClient | None = None) -> ClaudeLanguageServ
     """The server; `model_client` lets print mode hand over an already warming one."""
     quiet_expected_errors()
     server = ClaudeLanguageServer(model_client)
+    # First among the exit listeners, so that theirs (closing the index) are bounded too.
+    add_notification_listener(
+        server, types.EXIT, lambda params: arm_exit_watchdog(server.exit_code)
+    )
     server.chat.register()
     server.editor_settings.register()
     register_approvals(server)
@@ -82,6 +94,7 @@ def create_server(model_client: ModelClient | None = None) -> ClaudeLanguageServ
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: ClaudeLanguageServer, params: None) -> None:
+        ls.shutdown_requested = True
         await ls.chat.close()
 
     return server
