@@ -386,6 +386,55 @@ async def test_a_second_server_starts_from_the_cache(env: dict[str, str], worksp
     assert [symbol.name for symbol in found][:1] == ["totalArea"]
 
 
+async def names_found(client: LanguageClient, query: str, *, present: bool) -> list[str]:
+    """Poll workspace/symbol until `query` is (or is no longer) among the names found."""
+    deadline = time.monotonic() + 20
+    while (query in (names := [s.name for s in await workspace_symbols(client, query)])) != present:
+        assert time.monotonic() < deadline, f"{query} still {'absent' if present else 'found'}"
+        await asyncio.sleep(0.05)
+    return names
+
+
+def folders_changed(
+    added: list[Path] = [],
+    removed: list[Path] = [],  # noqa: B006 (never mutated)
+) -> types.DidChangeWorkspaceFoldersParams:
+    def folders(paths: list[Path]) -> list[types.WorkspaceFolder]:
+        return [types.WorkspaceFolder(uri=path.as_uri(), name=path.name) for path in paths]
+
+    return types.DidChangeWorkspaceFoldersParams(
+        event=types.WorkspaceFoldersChangeEvent(added=folders(added), removed=folders(removed))
+    )
+
+
+async def test_added_and_removed_workspace_folders_follow_the_index(
+    env: dict[str, str], workspace: Path, tmp_path: Path
+) -> None:
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "tools.py").write_text("def sharpen_pencils():\n    pass\n")
+    async with editor(env, workspace) as client:
+        assert client.init_result.capabilities.workspace.workspace_folders.change_notifications
+        await index_built(client)
+        assert "sharpen_pencils" not in [s.name for s in await workspace_symbols(client, "sharpen")]
+
+        client.workspace_did_change_workspace_folders(folders_changed(added=[other]))
+        await names_found(client, "sharpen_pencils", present=True)
+        ends = await until(
+            lambda: [
+                reports[-1].message
+                for reports in client.progress_reports.values()
+                if reports[0].title == TITLE and reports[-1].kind == "end"
+            ][1:],
+            what="the added folder's indexing progress to end",
+        )
+        assert ends == ["1 files, 1 symbols (1 parsed, 0 from cache)"]
+
+        client.workspace_did_change_workspace_folders(folders_changed(removed=[workspace]))
+        await names_found(client, "totalArea", present=False)
+        assert "sharpen_pencils" in [s.name for s in await workspace_symbols(client, "sharpen")]
+
+
 # -- documentSymbol ----------------------------------------------------------------------
 
 

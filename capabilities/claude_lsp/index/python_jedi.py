@@ -12,6 +12,10 @@ shape this module:
   other text rewrites the cached parse tree under the first one. Each call builds a
   fresh `Script` from the text it is given.
 
+A root with its own virtual environment (`.venv` or `venv`, as uv, poetry and
+`python -m venv` make them) is read with that interpreter's packages, so imports of
+what the project installed resolve; other roots use jedi's default environment.
+
 Positions in and out follow `claude_lsp.index.model`: 0-based lines, UTF-8 byte
 columns. jedi counts lines from 1 and columns in code points; the conversion is here.
 """
@@ -19,6 +23,7 @@ columns. jedi counts lines from 1 and columns in code points; the conversion is 
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -28,11 +33,15 @@ from typing import Any, TypeVar
 
 from claude_lsp.index.model import Span
 
+log = logging.getLogger(__name__)
+
 T = TypeVar("T")
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 """Line ends as LSP and parso count them (not `str.splitlines`'s wider set)."""
 HOVER_DOC_CHARS = 4000
 """A hover shows the start of a long docstring; the rest is one definition away."""
+VENV_NAMES = (".venv", "venv")
+"""The folders of a root that hold its own virtual environment, by convention."""
 
 
 @dataclass(frozen=True)
@@ -44,10 +53,13 @@ class PythonLocation:
 
 
 class PythonNavigator:
-    """jedi for a set of workspace roots: one `jedi.Project` per root, one worker thread."""
+    """jedi for the workspace roots: one `jedi.Project` per root, one worker thread.
 
-    def __init__(self, roots: Iterable[Path] = ()) -> None:
-        self._roots = sorted({root.resolve() for root in roots}, key=lambda p: -len(p.parts))
+    `roots()` gives the resolved roots as they are now (folders come and go).
+    """
+
+    def __init__(self, roots: Callable[[], Iterable[Path]] = tuple) -> None:
+        self._roots = roots
         self._projects: dict[Path, Any] = {}  # touched on the jedi thread only
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jedi")
 
@@ -126,13 +138,37 @@ class PythonNavigator:
         import jedi
 
         resolved = path.resolve()
-        root = next((r for r in self._roots if resolved.is_relative_to(r)), None)
-        if root is None:  # a file outside every workspace: jedi guesses its project
+        holding = [root for root in self._roots() if resolved.is_relative_to(root)]
+        if not holding:  # a file outside every workspace: jedi guesses its project
             return jedi.get_default_project(resolved.parent)
+        root = max(holding, key=lambda root: len(root.parts))
         project = self._projects.get(root)
         if project is None:
-            project = self._projects[root] = jedi.Project(root)
+            project = self._projects[root] = _project_of(root)
         return project
+
+
+def _project_of(root: Path) -> Any:
+    """jedi's project for `root`, with the root's own virtual environment if it works."""
+    import jedi
+
+    venv = project_environment(root)
+    if venv is not None:
+        project = jedi.Project(root, environment_path=venv)
+        try:
+            project.get_environment()  # starts its interpreter once, to see that it runs
+            return project
+        except jedi.InvalidPythonEnvironment as exc:
+            log.warning("not using the virtual environment %s: %s", venv, exc)
+    return jedi.Project(root)
+
+
+def project_environment(root: Path) -> Path | None:
+    """The virtual environment a project keeps in its root, if any."""
+    for name in VENV_NAMES:
+        if (root / name / "pyvenv.cfg").is_file():
+            return root / name
+    return None
 
 
 def _jedi_position(text: str, line: int, byte_column: int) -> tuple[int, int] | None:

@@ -5,7 +5,9 @@ the index modules are then imported on a worker thread and each root's index is 
 (from its SQLite cache when it has one) under a work-done progress, while every request
 is served: queries answer from whatever is loaded so far. Files changed outside the
 editor reach the index through `workspace/didChangeWatchedFiles`; the watcher is
-registered dynamically when the client allows it.
+registered dynamically when the client allows it. Folders added to the workspace later
+(`workspace/didChangeWorkspaceFolders`) are indexed the same way; removed ones drop out
+of every answer at once, and their index is closed once no build is using it.
 """
 
 from __future__ import annotations
@@ -49,6 +51,9 @@ class WorkspaceIndexes:
         self._server = server
         self._indexes: dict[Path, SymbolIndex] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        # One change of folders at a time: a build, then the next change.
+        self._folders_lock = asyncio.Lock()
+        self._following_folders = False
         self._closed = False
         self._skip_watched: Callable[[Path], bool] = lambda path: False
         self.roots: list[Path] = []
@@ -61,6 +66,9 @@ class WorkspaceIndexes:
         add_notification_listener(server, types.INITIALIZED, self._initialized)
         add_notification_listener(
             server, types.WORKSPACE_DID_CHANGE_WATCHED_FILES, self._watched_files_changed
+        )
+        add_notification_listener(
+            server, types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS, self._folders_changed
         )
         add_notification_listener(server, types.EXIT, lambda params: self.close())
 
@@ -92,20 +100,46 @@ class WorkspaceIndexes:
         self._indexes.clear()
 
     def _initialized(self, params: types.InitializedParams) -> None:
-        self.roots = workspace_roots(self._server)
         self._spawn(self._start())
 
     async def _start(self) -> None:
         # tree-sitter and the grammars load off the event loop.
         await asyncio.to_thread(_import_index)
+        self._spawn(self._watch())
+        self._following_folders = True  # changes from now on are followed one by one
+        await self._follow_folders()
+
+    def _folders_changed(self, params: types.DidChangeWorkspaceFoldersParams) -> None:
+        # Before `_start` follows them, it sees the folders as they are by then.
+        if self._following_folders:
+            self._spawn(self._follow_folders())
+
+    async def _follow_folders(self) -> None:
+        """Index the workspace folders as they are now: removed ones leave every answer
+        at once, added ones are built under a progress of their own."""
         from claude_lsp.index.build import SymbolIndex
 
-        for root in self.roots:
-            self._indexes[root] = SymbolIndex(root)
-        self._spawn(self._watch())
+        if self._closed:
+            return
+        self.roots = workspace_roots(self._server)
+        gone = [root for root in self._indexes if root not in self.roots]
+        retired = [self._indexes.pop(root) for root in gone]
+        async with self._folders_lock:  # a build still using a retired index ends first
+            for index in retired:
+                await asyncio.to_thread(index.close)
+            added = [root for root in self.roots if root not in self._indexes]
+            for root in added:
+                self._indexes[root] = SymbolIndex(root)
+            if added:
+                await self._build(added)
+
+    async def _build(self, roots: list[Path]) -> None:
         progress = await _IndexProgress.start(self._server)
         try:
-            for root, index in list(self._indexes.items()):
+            for root in roots:
+                index = self._indexes.get(root)
+                if index is None:  # removed from the workspace meanwhile
+                    continue
                 stats = await index.build(progress.report if progress else None)
                 summary = f"Symbol index of {root}: {describe(stats)} in {stats.seconds:.2f} s"
                 self._server.window_log_message(
@@ -119,7 +153,7 @@ class WorkspaceIndexes:
         finally:
             if progress is not None and not self._closed:  # after `exit` nobody listens
                 progress.end()
-        for root in self.roots:
+        for root in roots:
             await _load_main_languages(root)
 
     async def _watch(self) -> None:

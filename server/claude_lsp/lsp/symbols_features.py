@@ -333,7 +333,7 @@ class SymbolFeatures:
         if self._navigator is None:
             from claude_lsp.index.python_jedi import PythonNavigator
 
-            self._navigator = PythonNavigator(self._indexes.roots)
+            self._navigator = PythonNavigator(lambda: self._indexes.roots)
         return self._navigator
 
     def _document_event(self, uri: str, document: ParsedDocument | None) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -45,7 +47,7 @@ def workspace(tmp_path: Path) -> Path:
 
 @pytest.fixture
 async def navigator(workspace: Path) -> AsyncIterator[PythonNavigator]:
-    navigator = PythonNavigator([workspace])
+    navigator = PythonNavigator(lambda: [workspace])
     yield navigator
     navigator.close()
 
@@ -156,5 +158,40 @@ async def test_a_file_outside_the_workspaces_still_works(tmp_path: Path) -> None
         assert await navigator.definitions(loose, text, 3, 1) == [
             PythonLocation(loose, Span(0, 4, 0, 10))
         ]
+    finally:
+        navigator.close()
+
+
+def make_venv(root: Path) -> Path:
+    """A real virtual environment in `root/.venv` with one package only it has."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root / ".venv")], check=True)
+    (site,) = (root / ".venv").glob("lib/python3*/site-packages")
+    (site / "venv_only").mkdir()
+    (site / "venv_only" / "__init__.py").write_text("def installed_here():\n    pass\n")
+    return site / "venv_only" / "__init__.py"
+
+
+async def test_a_projects_own_virtual_environment_resolves_its_imports(tmp_path: Path) -> None:
+    root = (tmp_path / "project").resolve()
+    root.mkdir()
+    package = make_venv(root)
+    text = "from venv_only import installed_here\n\ninstalled_here()\n"
+    navigator = PythonNavigator(lambda: [root])
+    try:
+        found = await navigator.definitions(root / "main.py", text, 2, 1)
+        assert found == [PythonLocation(package, Span(0, 4, 0, 18))]
+    finally:
+        navigator.close()
+
+
+async def test_a_broken_virtual_environment_falls_back_to_the_default(tmp_path: Path) -> None:
+    root = (tmp_path / "project").resolve()
+    (root / ".venv").mkdir(parents=True)
+    (root / ".venv" / "pyvenv.cfg").write_text("home = /nowhere\n")  # no interpreter in it
+    text = "def helper():\n    pass\n\nhelper()\n"
+    navigator = PythonNavigator(lambda: [root])
+    try:
+        found = await navigator.definitions(root / "main.py", text, 3, 1)
+        assert found == [PythonLocation(root / "main.py", Span(0, 4, 0, 10))]
     finally:
         navigator.close()
