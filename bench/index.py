@@ -243,7 +243,7 @@ def compare_with_ctags(index: Any, corpus: Path) -> dict[str, Any]:
         "missing_by_kind": dict(Counter(tag["kind"] for tag in missing)),
         "missing_name_in_file": len(missing_anywhere),
         "examples": [
-            f"{tag['path']}:{tag['line']} {tag['kind']} {tag['name']}" for tag in missing[:12]
+            f"{tag['path']}:{tag['line']} {tag['kind']} {tag['name']}" for tag in missing[:30]
         ],
     }
 

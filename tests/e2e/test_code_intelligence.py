@@ -396,10 +396,9 @@ async def names_found(client: LanguageClient, query: str, *, present: bool) -> l
 
 
 def folders_changed(
-    added: list[Path] = [],
-    removed: list[Path] = [],  # noqa: B006 (never mutated)
+    added: tuple[Path, ...] = (), removed: tuple[Path, ...] = ()
 ) -> types.DidChangeWorkspaceFoldersParams:
-    def folders(paths: list[Path]) -> list[types.WorkspaceFolder]:
+    def folders(paths: tuple[Path, ...]) -> list[types.WorkspaceFolder]:
         return [types.WorkspaceFolder(uri=path.as_uri(), name=path.name) for path in paths]
 
     return types.DidChangeWorkspaceFoldersParams(
@@ -418,7 +417,7 @@ async def test_added_and_removed_workspace_folders_follow_the_index(
         await index_built(client)
         assert "sharpen_pencils" not in [s.name for s in await workspace_symbols(client, "sharpen")]
 
-        client.workspace_did_change_workspace_folders(folders_changed(added=[other]))
+        client.workspace_did_change_workspace_folders(folders_changed(added=(other,)))
         await names_found(client, "sharpen_pencils", present=True)
         ends = await until(
             lambda: [
@@ -430,7 +429,7 @@ async def test_added_and_removed_workspace_folders_follow_the_index(
         )
         assert ends == ["1 files, 1 symbols (1 parsed, 0 from cache)"]
 
-        client.workspace_did_change_workspace_folders(folders_changed(removed=[workspace]))
+        client.workspace_did_change_workspace_folders(folders_changed(removed=(workspace,)))
         await names_found(client, "totalArea", present=False)
         assert "sharpen_pencils" in [s.name for s in await workspace_symbols(client, "sharpen")]
 
@@ -619,6 +618,9 @@ async def test_an_unsaved_function_is_found_until_the_buffer_is_closed(
         encoding = negotiated_encoding(client, editor_name)
         await index_built(client)
         uri = open_file(client, workspace, "web/main.ts")
+        # As on disk: the outline comes from the index; once typed in, from the buffer.
+        before = [symbol.name for symbol in _flatten(await document_symbols(client, uri))]
+        assert before and "perimeter" not in before
         # Typed in two steps at the end of a line with non-ASCII text, in client units.
         last = MAIN_TS.splitlines()[2]
         end = column(last, len(last), encoding)

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from claude_lsp.index.model import FileSymbols, Reference
+from claude_lsp.index.model import Definition, FileSymbols, Reference
 from claude_lsp.index.scan import MAX_FILE_BYTES, ScannedFile, indexable, is_listed, scan_workspace
 from claude_lsp.index.search import NameTable, SymbolHit
 from claude_lsp.index.store import (
@@ -515,6 +515,24 @@ class SymbolIndex:
             tuple(map(to_definition, entry.rows)),
             tuple(references),
         )
+
+    def definitions_on_disk(self, path: Path) -> tuple[Definition, ...] | None:
+        """The definitions of `path` if the index read them from the file as it is on
+        disk now (same mtime and size); None when it holds another version or the editor's.
+
+        An editor opening an unchanged file gets its outline from here without a parse.
+        """
+        relative = self._relative(path)
+        entry = None if relative is None else self._files.get(relative)
+        if entry is None:
+            return None
+        try:
+            stat = path.stat()
+        except OSError:
+            return None
+        if (entry.mtime_ns, entry.size) != (stat.st_mtime_ns, stat.st_size):
+            return None
+        return tuple(map(to_definition, entry.rows))
 
     def _hits(self, name: str) -> Iterable[SymbolHit]:
         files = self._by_name.get(name, ())

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from pygls.lsp.server import LanguageServer
 
     from claude_lsp.index.document import ParsedDocument
-    from claude_lsp.index.model import Span
+    from claude_lsp.index.model import Definition, Span
     from claude_lsp.lsp.indexing import WorkspaceIndexes
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,8 @@ class OpenDocuments:
         self._documents: dict[str, ParsedDocument] = {}
         self._listeners: list[DocumentListener] = []
         self._unindexed: set[str] = set()
+        # Open documents whose buffer has not changed since it was opened equal to the disk.
+        self._as_on_disk: set[str] = set()
         self._indexing: asyncio.TimerHandle | None = None
         self._disk_lines = DiskLines()
 
@@ -79,6 +81,18 @@ class OpenDocuments:
         from claude_lsp.index.document import ParsedDocument
 
         return ParsedDocument(language, text)
+
+    def definitions(self, uri: str, document: ParsedDocument) -> Sequence[Definition]:
+        """The definitions of `document` (what `parse(uri)` gave): from the index while it
+        is the file on disk and the index has read that version (an outline needs no
+        parse then), else from the parse."""
+        if uri in self._as_on_disk or uri not in self._documents:
+            path = _path(uri)
+            index = None if path is None else self._indexes.index_for(path)
+            found = None if index is None or path is None else index.definitions_on_disk(path)
+            if found is not None:
+                return found
+        return document.symbols().definitions
 
     def lines(self, path: Path) -> Sequence[str] | None:
         """`path`'s lines as the editor shows them (the open buffer, else the disk), split
@@ -142,7 +156,10 @@ class OpenDocuments:
 
         document = self._documents[item.uri] = ParsedDocument(language, item.text)
         if read_text(path) != item.text:  # unsaved text the index has not seen
+            self._as_on_disk.discard(item.uri)
             self._index_soon(item.uri)
+        else:
+            self._as_on_disk.add(item.uri)
         self._tell(item.uri, document)
 
     def _changed(self, params: types.DidChangeTextDocumentParams) -> None:
@@ -150,6 +167,7 @@ class OpenDocuments:
         document = self._documents.get(uri)
         if document is None:
             return
+        self._as_on_disk.discard(uri)
         encoding = self.encoding()
         for change in params.content_changes:
             if isinstance(change, types.TextDocumentContentChangePartial):
@@ -180,6 +198,7 @@ class OpenDocuments:
         if self._documents.pop(uri, None) is None:
             return
         self._unindexed.discard(uri)
+        self._as_on_disk.discard(uri)
         path = _path(uri)
         if path is not None:
             self._indexes.reindex(path)  # back to what is saved (or gone, if never saved)

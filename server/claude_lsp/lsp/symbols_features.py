@@ -136,7 +136,7 @@ class SymbolFeatures:
         document = self._documents.parse(uri)
         if document is None:
             return None
-        definitions = document.symbols().definitions
+        definitions = self._documents.definitions(uri, document)
         lines = document.lines
         encoding = self._documents.encoding()
         if self._hierarchical():

@@ -401,6 +401,30 @@ def test_python_leaves_out_imports_and_locals() -> None:
     assert find(found, "json").selection.start_line == 15
 
 
+def test_python_lambdas_bound_by_name_or_by_tuple_are_functions_even_in_methods() -> None:
+    source = b"""\
+class Checks:
+    def run(self):
+        total = 0
+        first, second = lambda: 1, lambda: 2
+        plain, third = 0, lambda: 3
+        square = lambda x: x * x
+pair, other = lambda: 0, 1
+"""
+    _, found = extract("python", source)
+    kinds = {(d.name, d.kind, d.container) for d in found.definitions}
+    assert kinds == {
+        ("Checks", "class", None),
+        ("run", "method", "Checks"),
+        ("first", "function", "Checks.run"),
+        ("second", "function", "Checks.run"),
+        ("third", "function", "Checks.run"),
+        ("square", "function", "Checks.run"),
+        ("pair", "function", None),
+        ("other", "variable", None),
+    }
+
+
 def test_byte_columns_after_non_ascii_text() -> None:
     found = symbols("python/inventory.py")
     line = (FIXTURES / "python/inventory.py").read_text(encoding="utf-8").split("\n")[64]

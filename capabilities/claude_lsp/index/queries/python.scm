@@ -23,10 +23,19 @@
     (list_pattern (identifier) @name)
   ]) @definition.variable
 
-; A lambda bound to a name is a function (after the plain assignment, so it wins).
+; A lambda bound to a name is a function (after the plain assignment, so it wins),
+; also in the first two places of a tuple assignment (`f, g = lambda: 1, lambda: 2`).
 (assignment
   left: (identifier) @name
   right: (lambda)) @definition.function
+
+(assignment
+  left: (pattern_list . (identifier) @name)
+  right: (expression_list . (lambda))) @definition.function
+
+(assignment
+  left: (pattern_list . (_) . (identifier) @name)
+  right: (expression_list . (_) . (lambda))) @definition.function
 
 (call
   function: [
