@@ -425,6 +425,27 @@ pair, other = lambda: 0, 1
     }
 
 
+def test_python_class_headers_left_in_an_error_are_still_classes() -> None:
+    # tree-sitter-python gives up on what follows a dedent inside brackets, which is
+    # valid Python; the class headers after it end up in an ERROR node.
+    source = b"""\
+def f():
+    (bar.
+baz)
+    return 1
+
+class Later(Base):
+    def method(self):
+        pass
+
+class Plain:
+    pass
+"""
+    _, found = extract("python", source)
+    classes = {(d.name, d.selection.start_line) for d in found.definitions if d.kind == "class"}
+    assert classes == {("Later", 5), ("Plain", 9)}
+
+
 def test_byte_columns_after_non_ascii_text() -> None:
     found = symbols("python/inventory.py")
     line = (FIXTURES / "python/inventory.py").read_text(encoding="utf-8").split("\n")[64]

@@ -8,6 +8,15 @@
 (function_definition
   name: (identifier) @name) @definition.function
 
+; A class header the parser could not fit into a class (the grammar gives up on the rest
+; of a file after, for one, a dedent inside brackets): the name alone, so the class can
+; still be found; nothing is nested in it.
+(ERROR
+  "class" . [
+    (identifier) @name
+    (call function: (identifier) @name)
+  ] @definition.class)
+
 ; A decorated definition's range takes in its decorators.
 (decorated_definition
   definition: (class_definition name: (identifier) @name)) @definition.class
