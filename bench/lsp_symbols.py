@@ -337,6 +337,9 @@ def report(ours: Runs, jls: Runs | None) -> dict[str, Any]:
     speedup = jls_search / search if jls_search and search else None
     print("\ntargets for claude-lsp:")
     met = [check("workspace/symbol median", search, TARGET_SEARCH_MS, "ms")]
+    # The issue asks for the same answers while the index is still building.
+    building = ours.median("search_while_building_ms")
+    met.append(check("workspace/symbol median while building", building, TARGET_SEARCH_MS, "ms"))
     for name, measure in ((BIG_FILE, "outline"), (TYPICAL_FILE, "typical")):
         medians = [ours.median(f"{measure}_first_ms"), ours.median(f"{measure}_edit_ms")]
         worst = max((m for m in medians if m is not None), default=None)

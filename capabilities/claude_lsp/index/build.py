@@ -26,6 +26,7 @@ editor's symbols are cached with a stat that matches no file, so a restart reads
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import hashlib
 import logging
@@ -63,6 +64,10 @@ from claude_lsp.index.store import (
 log = logging.getLogger(__name__)
 
 MAX_WORKERS = 2
+# Workers run at a lower priority, as clangd's background indexer does: the server's own
+# process (answering requests, merging batches) gets a core the moment it needs one, and
+# an idle machine still gives the workers all of theirs.
+WORKER_NICENESS = 10
 # Starting worker processes costs a few hundred milliseconds: less source than this is
 # parsed in a thread of the main process instead.
 INLINE_BYTES = 1 << 20
@@ -126,11 +131,14 @@ _Sent = tuple[str, tuple[bytes, bytes, list[tuple[str, bytes]]] | None, str]
 
 
 def _start_worker(languages: Sequence[str]) -> None:
-    """Get a worker process ready before its first batch arrives: grammars loaded, queries
-    compiled, and the cyclic garbage collector off. A worker makes no reference cycles (each
-    file's objects are freed as soon as its rows are encoded), and the collector, set off
-    again and again by the query's short-lived objects, cost 3-6% of a worker's time."""
+    """Get a worker process ready before its first batch arrives: a lower priority,
+    grammars loaded, queries compiled, and the cyclic garbage collector off. A worker
+    makes no reference cycles (each file's objects are freed as soon as its rows are
+    encoded), and the collector, set off again and again by the query's short-lived
+    objects, cost 3-6% of a worker's time."""
     gc.disable()
+    with contextlib.suppress(AttributeError, OSError):  # no os.nice on Windows
+        os.nice(WORKER_NICENESS)
     from claude_lsp.index.extract import prepare
 
     for language in languages:

@@ -149,3 +149,23 @@ def test_names_differing_only_in_case_come_and_go_independently() -> None:
 
     assert names.rank("path", 5) == []
     assert len(names) == 0
+
+
+def test_names_added_in_batches_between_queries_rank_as_if_added_at_once() -> None:
+    # As while an index builds: big batches (merged into the sorted views) and small ones
+    # (inserted), subsequence texts already built, new spellings of known names.
+    batches = [
+        [f"widget_{n:04}" for n in range(0, 1500, 3)] + ["RenderWidget", "getWidget"],
+        [f"Widget{n:04}" for n in range(700)] + ["render_widget", "WIDGET_0003"],
+        ["gadgetWidget", "w_i_d_g_e_t", "getwidget"],
+    ]
+    growing = table()
+    queries = ["wdg", "widget_0003", "rw", "gw", "wi", "t"]
+    for batch in batches:
+        for name in batch:
+            growing.add(name, initials(name))
+        for query in queries:  # every tier, and the texts of "d", "g", "w" and "t" built
+            growing.rank(query, 50)
+    at_once = table(*(name for batch in batches for name in batch))
+    for query in queries:
+        assert growing.rank(query, 5000) == at_once.rank(query, 5000), query
