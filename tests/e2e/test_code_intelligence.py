@@ -433,6 +433,12 @@ async def test_added_and_removed_workspace_folders_follow_the_index(
         await names_found(client, "totalArea", present=False)
         assert "sharpen_pencils" in [s.name for s in await workspace_symbols(client, "sharpen")]
 
+        # No folder left: nothing is indexed (the initial root does not come back).
+        client.workspace_did_change_workspace_folders(folders_changed(removed=(other,)))
+        await names_found(client, "sharpen_pencils", present=False)
+        await asyncio.sleep(0.5)
+        assert await workspace_symbols(client, "totalArea") == []
+
 
 # -- documentSymbol ----------------------------------------------------------------------
 

@@ -68,6 +68,8 @@ from claude_lsp.tools.shells import BackgroundShells
 from claude_lsp.tools.todo import TodoWriteTool
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from claude_lsp.index.build import SymbolIndex
 
 log = logging.getLogger(__name__)
@@ -130,8 +132,10 @@ class SessionOptions:
     # Settings from the editor (initializationOptions / workspace/configuration): the
     # highest scope below managed settings.
     editor_settings: dict[str, Any] | None = None
-    # The host's symbol index for the workspace (None: built on first use).
-    symbol_index: SymbolIndex | None = None
+    # Finds the host's symbol index for the session's folder as the workspace is now
+    # (folders come and go); without a host, or outside its folders, one is built on
+    # first use.
+    symbol_index: Callable[[], SymbolIndex | None] | None = None
 
 
 class SessionBusyError(Exception):

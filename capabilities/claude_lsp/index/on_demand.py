@@ -8,6 +8,7 @@ when an earlier run left one, so usually well under a second) and later calls re
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,16 +17,21 @@ if TYPE_CHECKING:
 
 
 class IndexOnDemand:
-    def __init__(self, root: Path, given: SymbolIndex | None = None) -> None:
+    def __init__(self, root: Path, hosted: Callable[[], SymbolIndex | None] | None = None) -> None:
         self._root = root
-        self._given = given
+        self._hosted = hosted
         self._own: SymbolIndex | None = None
         self._building: asyncio.Task[object] | None = None
 
     async def __call__(self) -> SymbolIndex | None:
-        """The index; a host's one may still be building (its partial results count)."""
-        if self._given is not None:
-            return self._given
+        """The index; a host's one may still be building (its partial results count).
+
+        The host is asked each time: a folder removed from its workspace takes its index
+        away, a folder added brings one.
+        """
+        found = self._hosted() if self._hosted is not None else None
+        if found is not None:
+            return found
         if self._own is None:
             from claude_lsp.index.build import SymbolIndex
 

@@ -25,6 +25,7 @@ from claude_lsp.schema import schema_error
 if TYPE_CHECKING:
     from claude_lsp.agent.events import SessionEvent
     from claude_lsp.agent.session import Session, SessionOptions
+    from claude_lsp.index.build import SymbolIndex
     from claude_lsp.lsp.indexing import WorkspaceIndexes
     from claude_lsp.lsp.server import ClaudeLanguageServer
     from claude_lsp.models.client import ModelClient
@@ -293,6 +294,12 @@ class ChatService:
             result["nextCursor"] = str(start + SESSIONS_PAGE)
         return result
 
+    def _hosted_index(self, cwd: Path) -> Callable[[], SymbolIndex | None] | None:
+        """How a session finds the index of its folder among the workspace's, as they are
+        at each call; None without indexes (the session then builds one when asked)."""
+        indexes = self.indexes
+        return None if indexes is None else lambda: indexes.index_for(cwd)
+
     async def _options(self, params: dict[str, Any]) -> SessionOptions:
         """Session options from new/load params (validated against NEW_SESSION_SCHEMA)."""
         from claude_lsp.agent.session import SessionOptions
@@ -312,7 +319,7 @@ class ChatService:
             permission_mode=PermissionMode(mode) if mode in MODES else None,
             max_turns=max_turns if isinstance(max_turns, int) and max_turns > 0 else None,
             editor_settings=editor or None,
-            symbol_index=self.indexes.index_for(cwd.resolve()) if self.indexes else None,
+            symbol_index=self._hosted_index(cwd.resolve()),
             allowed_tools=params.get("allowedTools", []),
             disallowed_tools=params.get("disallowedTools", []),
             append_system_prompt=params.get("appendSystemPrompt"),

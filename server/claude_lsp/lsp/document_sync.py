@@ -47,8 +47,10 @@ class OpenDocuments:
         self._documents: dict[str, ParsedDocument] = {}
         self._listeners: list[DocumentListener] = []
         self._unindexed: set[str] = set()
-        # Open documents whose buffer has not changed since it was opened equal to the disk.
-        self._as_on_disk: set[str] = set()
+        # Open documents whose buffer has not changed since it was opened equal to the
+        # file, with the file's (mtime_ns, size) then: while the file keeps that stat,
+        # the buffer is still its text.
+        self._as_on_disk: dict[str, tuple[int, int]] = {}
         self._indexing: asyncio.TimerHandle | None = None
         self._disk_lines = DiskLines()
 
@@ -86,10 +88,12 @@ class OpenDocuments:
         """The definitions of `document` (what `parse(uri)` gave): from the index while it
         is the file on disk and the index has read that version (an outline needs no
         parse then), else from the parse."""
-        if uri in self._as_on_disk or uri not in self._documents:
-            path = _path(uri)
-            index = None if path is None else self._indexes.index_for(path)
-            found = None if index is None or path is None else index.definitions_on_disk(path)
+        path = _path(uri)
+        if path is not None and (
+            uri not in self._documents or self._as_on_disk.get(uri) == _stat_of(path)
+        ):
+            index = self._indexes.index_for(path)
+            found = None if index is None else index.definitions_on_disk(path)
             if found is not None:
                 return found
         return document.symbols().definitions
@@ -155,11 +159,12 @@ class OpenDocuments:
         from claude_lsp.index.document import ParsedDocument
 
         document = self._documents[item.uri] = ParsedDocument(language, item.text)
+        stat = _stat_of(path)  # before the read: a write in between spoils the stat
         if read_text(path) != item.text:  # unsaved text the index has not seen
-            self._as_on_disk.discard(item.uri)
+            self._as_on_disk.pop(item.uri, None)
             self._index_soon(item.uri)
-        else:
-            self._as_on_disk.add(item.uri)
+        elif stat is not None:
+            self._as_on_disk[item.uri] = stat
         self._tell(item.uri, document)
 
     def _changed(self, params: types.DidChangeTextDocumentParams) -> None:
@@ -167,7 +172,7 @@ class OpenDocuments:
         document = self._documents.get(uri)
         if document is None:
             return
-        self._as_on_disk.discard(uri)
+        self._as_on_disk.pop(uri, None)
         encoding = self.encoding()
         for change in params.content_changes:
             if isinstance(change, types.TextDocumentContentChangePartial):
@@ -198,7 +203,7 @@ class OpenDocuments:
         if self._documents.pop(uri, None) is None:
             return
         self._unindexed.discard(uri)
-        self._as_on_disk.discard(uri)
+        self._as_on_disk.pop(uri, None)
         path = _path(uri)
         if path is not None:
             self._indexes.reindex(path)  # back to what is saved (or gone, if never saved)
@@ -298,6 +303,15 @@ def _same_units(span: Span) -> types.Range:
         start=types.Position(line=span.start_line, character=span.start_column),
         end=types.Position(line=span.end_line, character=span.end_column),
     )
+
+
+def _stat_of(path: Path) -> tuple[int, int] | None:
+    """(mtime_ns, size) of the file; None when it cannot be read."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
 
 
 def _path(uri: str) -> Path | None:

@@ -54,6 +54,10 @@ class WorkspaceIndexes:
         # One change of folders at a time: a build, then the next change.
         self._folders_lock = asyncio.Lock()
         self._following_folders = False
+        # Once folders have changed, none left means nothing to index, not the root.
+        self._folders_ever_changed = False
+        # Indexes of removed folders, closed once no build uses them.
+        self._retiring: list[SymbolIndex] = []
         self._closed = False
         self._skip_watched: Callable[[Path], bool] = lambda path: False
         self.roots: list[Path] = []
@@ -95,11 +99,13 @@ class WorkspaceIndexes:
         self._closed = True
         for task in self._tasks:
             task.cancel()
-        for index in self._indexes.values():
+        for index in (*self._indexes.values(), *self._retiring):
             index.close()
         self._indexes.clear()
+        self._retiring.clear()
 
     def _initialized(self, params: types.InitializedParams) -> None:
+        self.roots = self._current_roots()  # for jedi and paths shown, before any index
         self._spawn(self._start())
 
     async def _start(self) -> None:
@@ -111,6 +117,7 @@ class WorkspaceIndexes:
 
     def _folders_changed(self, params: types.DidChangeWorkspaceFoldersParams) -> None:
         # Before `_start` follows them, it sees the folders as they are by then.
+        self._folders_ever_changed = True
         if self._following_folders:
             self._spawn(self._follow_folders())
 
@@ -121,12 +128,13 @@ class WorkspaceIndexes:
 
         if self._closed:
             return
-        self.roots = workspace_roots(self._server)
+        self.roots = self._current_roots()
         gone = [root for root in self._indexes if root not in self.roots]
-        retired = [self._indexes.pop(root) for root in gone]
+        self._retiring += [self._indexes.pop(root) for root in gone]
         async with self._folders_lock:  # a build still using a retired index ends first
-            for index in retired:
-                await asyncio.to_thread(index.close)
+            # On the event loop, so no re-index of the file can slip in after `close`.
+            while self._retiring:
+                self._retiring.pop().close()
             added = [root for root in self.roots if root not in self._indexes]
             for root in added:
                 self._indexes[root] = SymbolIndex(root)
@@ -189,6 +197,9 @@ class WorkspaceIndexes:
             if change.type == types.FileChangeType.Deleted or not self._skip_watched(path):
                 self.reindex(path)  # a deleted file drops out
 
+    def _current_roots(self) -> list[Path]:
+        return workspace_roots(self._server, fall_back_to_root=not self._folders_ever_changed)
+
     def _spawn(self, work: Coroutine[Any, Any, Any]) -> None:
         task: asyncio.Task[Any] = asyncio.ensure_future(work)
         self._tasks.add(task)
@@ -200,10 +211,13 @@ class WorkspaceIndexes:
             log.error("symbol indexing failed", exc_info=task.exception())
 
 
-def workspace_roots(server: LanguageServer) -> list[Path]:
-    """The folders to index: the workspace folders, else the root; nested ones dropped."""
+def workspace_roots(server: LanguageServer, *, fall_back_to_root: bool) -> list[Path]:
+    """The folders to index: the workspace folders, else (for a client that names none)
+    the root; nested ones dropped."""
     workspace = server.workspace
-    uris = [folder.uri for folder in workspace.folders.values()] or [workspace.root_uri]
+    uris = [folder.uri for folder in workspace.folders.values()]
+    if not uris and fall_back_to_root:
+        uris = [workspace.root_uri]
     paths = sorted({Path(p).resolve() for uri in uris if uri and (p := to_fs_path(uri))})
     roots: list[Path] = []
     for path in paths:  # sorted: a parent comes before what it holds
