@@ -524,21 +524,17 @@ class SymbolIndex:
             tuple(references),
         )
 
-    def definitions_on_disk(self, path: Path) -> tuple[Definition, ...] | None:
-        """The definitions of `path` if the index read them from the file as it is on
-        disk now (same mtime and size); None when it holds another version or the editor's.
+    def definitions_read_at(
+        self, path: Path, stat: tuple[int, int]
+    ) -> tuple[Definition, ...] | None:
+        """The definitions of `path` if the index read them from the file when its
+        (mtime_ns, size) was `stat`; None when it holds another version or the editor's.
 
         An editor opening an unchanged file gets its outline from here without a parse.
         """
         relative = self._relative(path)
         entry = None if relative is None else self._files.get(relative)
-        if entry is None:
-            return None
-        try:
-            stat = path.stat()
-        except OSError:
-            return None
-        if (entry.mtime_ns, entry.size) != (stat.st_mtime_ns, stat.st_size):
+        if entry is None or (entry.mtime_ns, entry.size) != stat:
             return None
         return tuple(map(to_definition, entry.rows))
 

@@ -152,7 +152,7 @@ def _project_of(root: Path) -> Any:
     """jedi's project for `root`, with the root's own virtual environment if it works."""
     import jedi
 
-    venv = project_environment(root)
+    venv = _project_environment(root)
     if venv is not None:
         project = jedi.Project(root, environment_path=venv)
         try:
@@ -163,7 +163,7 @@ def _project_of(root: Path) -> Any:
     return jedi.Project(root)
 
 
-def project_environment(root: Path) -> Path | None:
+def _project_environment(root: Path) -> Path | None:
     """The virtual environment a project keeps in its root, if any."""
     for name in VENV_NAMES:
         if (root / name / "pyvenv.cfg").is_file():

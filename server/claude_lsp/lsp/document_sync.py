@@ -48,8 +48,8 @@ class OpenDocuments:
         self._listeners: list[DocumentListener] = []
         self._unindexed: set[str] = set()
         # Open documents whose buffer has not changed since it was opened equal to the
-        # file, with the file's (mtime_ns, size) then: while the file keeps that stat,
-        # the buffer is still its text.
+        # file, with the file's (mtime_ns, size) then: the index's definitions of that
+        # version are the buffer's.
         self._as_on_disk: dict[str, tuple[int, int]] = {}
         self._indexing: asyncio.TimerHandle | None = None
         self._disk_lines = DiskLines()
@@ -85,17 +85,17 @@ class OpenDocuments:
         return ParsedDocument(language, text)
 
     def definitions(self, uri: str, document: ParsedDocument) -> Sequence[Definition]:
-        """The definitions of `document` (what `parse(uri)` gave): from the index while it
-        is the file on disk and the index has read that version (an outline needs no
-        parse then), else from the parse."""
+        """The definitions of `document` (what `parse(uri)` gave): from the index when it
+        read the very version of the file that the buffer is, or that is on disk for a
+        file not open (an outline needs no parse then), else from the parse."""
         path = _path(uri)
-        if path is not None and (
-            uri not in self._documents or self._as_on_disk.get(uri) == _stat_of(path)
-        ):
+        if path is not None:
+            stat = self._as_on_disk.get(uri) if uri in self._documents else _stat_of(path)
             index = self._indexes.index_for(path)
-            found = None if index is None else index.definitions_on_disk(path)
-            if found is not None:
-                return found
+            if stat is not None and index is not None:
+                found = index.definitions_read_at(path, stat)
+                if found is not None:
+                    return found
         return document.symbols().definitions
 
     def lines(self, path: Path) -> Sequence[str] | None:

@@ -284,22 +284,28 @@ async def test_update_file_takes_the_editors_symbols(index: SymbolIndex, workspa
     warm.close()
 
 
-async def test_definitions_on_disk_only_for_the_version_the_index_read(
+async def test_definitions_read_at_only_for_the_version_the_index_read(
     index: SymbolIndex, workspace: Path
 ) -> None:
     await index.build()
     path = workspace / "pkg" / "util.py"
     _, parsed = extract("python", UTIL.encode())
 
-    assert index.definitions_on_disk(path) == parsed.definitions
+    def stat_of(path: Path) -> tuple[int, int]:
+        stat = path.stat()
+        return stat.st_mtime_ns, stat.st_size
+
+    read = stat_of(path)
+    assert index.definitions_read_at(path, read) == parsed.definitions
     edit(path, UTIL + "\n\ndef added():\n    pass\n")
-    assert index.definitions_on_disk(path) is None  # changed on disk, not re-read yet
+    assert index.definitions_read_at(path, stat_of(path)) is None  # not re-read yet
+    assert index.definitions_read_at(path, read) == parsed.definitions  # that version
     await index.reindex_file(path)
-    assert [d.name for d in index.definitions_on_disk(path) or ()][-1] == "added"
+    assert [d.name for d in index.definitions_read_at(path, stat_of(path)) or ()][-1] == "added"
     _, symbols = extract("python", b"def typed_in_editor():\n    pass\n")
     index.update_file(path, symbols)
-    assert index.definitions_on_disk(path) is None  # the editor's, not the disk's
-    assert index.definitions_on_disk(workspace / "missing.py") is None
+    assert index.definitions_read_at(path, stat_of(path)) is None  # the editor's, not the disk's
+    assert index.definitions_read_at(workspace / "missing.py", read) is None
 
 
 async def test_update_file_with_none_removes_the_file(index: SymbolIndex, workspace: Path) -> None:
