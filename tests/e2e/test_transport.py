@@ -81,16 +81,26 @@ def test_malformed_messages_get_errors_and_the_server_keeps_serving(
     assert read_message(raw_server.stdout) == {"jsonrpc": "2.0", "id": 3, "result": None}
 
 
+def run_server(
+    root: Path, *messages: bytes, options: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[bytes]:
+    """The server run to its end on stdio: `initialize` for `root`, then `messages`."""
+    return subprocess.run(
+        [sys.executable, "-m", "claude_lsp", *options],
+        input=initialize(root) + b"".join(map(frame, messages)),
+        capture_output=True,
+        env=agent_env(None, root),
+        timeout=30,
+    )
+
+
 def test_logs_go_to_the_log_file_never_stdout(tmp_path: Path) -> None:
     log_file = tmp_path / "server.log"
-    process = subprocess.run(
-        [sys.executable, "-m", "claude_lsp", "--log-level", "debug", "--log-file", str(log_file)],
-        input=initialize(tmp_path)
-        + frame(b'{"jsonrpc": "2.0", "id": 2, "method": "shutdown"}')
-        + frame(b'{"jsonrpc": "2.0", "method": "exit"}'),
-        capture_output=True,
-        env=agent_env(None, tmp_path),
-        timeout=30,
+    process = run_server(
+        tmp_path,
+        b'{"jsonrpc": "2.0", "id": 2, "method": "shutdown"}',
+        b'{"jsonrpc": "2.0", "method": "exit"}',
+        options=("--log-level", "debug", "--log-file", str(log_file)),
     )
     assert process.returncode == 0
     assert process.stdout.startswith(b"Content-Length:")
@@ -100,14 +110,10 @@ def test_logs_go_to_the_log_file_never_stdout(tmp_path: Path) -> None:
 
 
 def test_exit_without_shutdown_leaves_with_status_1(tmp_path: Path) -> None:
-    process = subprocess.run(
-        [sys.executable, "-m", "claude_lsp"],
-        input=initialize(tmp_path)
-        + frame(b'{"jsonrpc": "2.0", "method": "initialized", "params": {}}')
-        + frame(b'{"jsonrpc": "2.0", "method": "exit"}'),
-        capture_output=True,
-        env=agent_env(None, tmp_path),
-        timeout=30,
+    process = run_server(
+        tmp_path,
+        b'{"jsonrpc": "2.0", "method": "initialized", "params": {}}',
+        b'{"jsonrpc": "2.0", "method": "exit"}',
     )
     assert process.returncode == 1  # what LSP asks for when `shutdown` never came
 
