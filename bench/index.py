@@ -50,6 +50,9 @@ SEARCH_REPEATS = 5
 # Files the re-index figure edits: a typical module, a large one (sizes are reported).
 REINDEX_FILES = ("json/decoder.py", "os.py", "typing.py")
 REINDEX_REPEATS = 5
+# Names whose references the bench looks up after a cold build (which reads none): a rare
+# one, one used in a few hundred files, one used nearly everywhere.
+REFERENCE_NAMES = ("getLogger", "append", "isinstance")
 CTAGS_KINDS = frozenset({"class", "function", "member", "variable"})
 
 
@@ -73,7 +76,8 @@ def vm_kib(field: str) -> int:
 
 def child_plain(corpus: Path, with_extract: bool) -> dict[str, Any]:
     """One process, no pool: parse every file and run its tags query, or do what a pool
-    worker does with each file (parse, query, rows, encoding; no cyclic GC, as there)."""
+    worker does with each file (parse, the query's definition patterns, rows, encoding; no
+    cyclic GC, as there)."""
     from tree_sitter import QueryCursor
 
     from claude_lsp.index.extract import parse, rows_of
@@ -92,7 +96,8 @@ def child_plain(corpus: Path, with_extract: bool) -> dict[str, Any]:
         source = (corpus / scanned.path).read_bytes()
         try:
             if with_extract:
-                encode_rows(*rows_of(scanned.language, parse(scanned.language, source)))
+                tree = parse(scanned.language, source)
+                encode_rows(*rows_of(scanned.language, tree, references=False))
                 continue
             cursor = cursors.get(scanned.language)
             if cursor is None:
@@ -128,21 +133,45 @@ def child_cold(corpus: Path) -> dict[str, Any]:
         cpu = cpu_seconds()
         started = time.perf_counter()
         stats = await index.build(progress)
-        index.close()
         # The workers exit after the build: wait for them, so their CPU time is counted.
+        for worker in multiprocessing.active_children():
+            worker.join()
+        build_cpu = cpu_seconds() - cpu
+        rss_built = vm_kib("VmRSS")
+        read = await index.read_references()
+        references_s = time.perf_counter() - started - stats.seconds
+        index.close()
         for worker in multiprocessing.active_children():
             worker.join()
         return {
             "seconds": stats.seconds,
-            "cpu_s": cpu_seconds() - cpu,
+            "cpu_s": build_cpu,
+            "references_s": references_s,
+            "references_cpu_s": cpu_seconds() - cpu - build_cpu,
+            "references_files": read,
             "first_batch_s": merged[0] - started if merged else None,
             "last_batch_s": merged[-1] - started if merged else None,
             "stats": stats.__dict__,
             "progress_calls": batches,
             "rss_before_kib": rss_before,
-            "rss_kib": vm_kib("VmRSS"),
+            "rss_kib": rss_built,
             "hwm_kib": vm_kib("VmHWM"),
         }
+
+    return asyncio.run(run())
+
+
+def child_lookups(corpus: Path) -> dict[str, Any]:
+    """A cold build into an empty cache, then the lookups of `REFERENCE_NAMES` at once,
+    before any references are read: what a user asking right after the build waits."""
+    from claude_lsp.index.build import SymbolIndex
+
+    async def run() -> dict[str, Any]:
+        index = SymbolIndex(corpus)
+        await index.build()
+        result = await measure_references(index)
+        index.close()
+        return result
 
     return asyncio.run(run())
 
@@ -162,6 +191,7 @@ def child_warm(corpus: Path, completeness: bool) -> dict[str, Any]:
         result["rss_before_kib"] = rss_before
         result["rss_after_build_kib"] = vm_kib("VmRSS")
         result["search"] = measure_search(index)
+        result["references"] = await measure_references(index)
         result["reindex"] = await measure_reindex(index, corpus)
         result["rss_kib"] = vm_kib("VmRSS")
         result["hwm_kib"] = vm_kib("VmHWM")
@@ -194,6 +224,26 @@ def measure_search(index: Any) -> dict[str, Any]:
         "per_query_median_ms": {q: statistics.median(t) for q, t in per_query.items()},
         "top_hits": hits,
     }
+
+
+async def measure_references(index: Any) -> dict[str, Any]:
+    """Look each of `REFERENCE_NAMES` up twice (the first may read references, the second
+    answers from the cache)."""
+    results: dict[str, Any] = {}
+    for name in REFERENCE_NAMES:
+        times: list[float] = []
+        found: list[Any] = []
+        for _ in range(2):
+            started = time.perf_counter()
+            found = await index.references_named(name)
+            times.append((time.perf_counter() - started) * 1000)
+        results[name] = {
+            "first_ms": times[0],
+            "again_ms": times[1],
+            "references": len(found),
+            "files": len({path for path, _ in found}),
+        }
+    return results
 
 
 async def measure_reindex(index: Any, corpus: Path) -> dict[str, Any]:
@@ -234,8 +284,7 @@ def compare_with_ctags(index: Any, corpus: Path) -> dict[str, Any]:
     ours: dict[str, set[tuple[str, int]]] = {}
     ours_by_name: dict[str, set[str]] = {}
     for path in sorted({tag["path"] for tag in tags}):
-        symbols = index.file_symbols(corpus / path)
-        definitions = symbols.definitions if symbols is not None else ()
+        definitions = index.file_definitions(corpus / path) or ()
         ours[path] = {(d.name, d.selection.start_line + 1) for d in definitions}
         ours_by_name[path] = {d.name for d in definitions}
     not_found = [tag for tag in tags if (tag["name"], tag["line"]) not in ours[tag["path"]]]
@@ -272,6 +321,8 @@ def run_child(args: argparse.Namespace) -> int:
         result = child_plain(corpus, with_extract=True)
     elif args.child == "cold":
         result = child_cold(corpus)
+    elif args.child == "lookups":
+        result = child_lookups(corpus)
     else:
         result = child_warm(corpus, args.completeness)
     print(json.dumps(result))
@@ -344,7 +395,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write raw results here")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument(
-        "--child", choices=("plain", "extract", "cold", "warm"), help=argparse.SUPPRESS
+        "--child", choices=("plain", "extract", "cold", "lookups", "warm"), help=argparse.SUPPRESS
     )
     parser.add_argument("--corpus", help=argparse.SUPPRESS)
     parser.add_argument("--completeness", action="store_true", help=argparse.SUPPRESS)
@@ -396,9 +447,15 @@ def main(argv: list[str] | None = None) -> int:
             if measured:
                 for name, result in results.items():
                     rows[name].append(result)
+        try:
+            lookups = spawn_child("lookups", corpus, work / "lookups-cache")
+        except (RuntimeError, subprocess.SubprocessError, OSError) as exc:
+            failures.append(f"lookups: {exc}")
+            lookups = {}
         load_end = loadavg()
 
     summary = summarize(rows)
+    summary["first_lookups"] = lookups
     print_summary(summary, rows, scaling)
     met = check_targets(summary)
     for failure in failures:
@@ -445,6 +502,8 @@ def summarize(rows: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     }
     for name in ("plain", "extract", "cold"):
         summary[f"{name}_cpu_s"] = median([row["cpu_s"] for row in rows[name]])
+    summary["references_s"] = median([row["references_s"] for row in rows["cold"]])
+    summary["references_cpu_s"] = median([row["references_cpu_s"] for row in rows["cold"]])
     summary["cold_first_batch_s"] = median([row["first_batch_s"] for row in rows["cold"]])
     summary["cold_after_last_batch_s"] = median(
         [row["seconds"] - row["last_batch_s"] for row in rows["cold"]]
@@ -452,6 +511,13 @@ def summarize(rows: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     summary["search_median_ms"] = median([row["search"]["median_ms"] for row in warm])
     summary["search_p90_ms"] = median([row["search"]["p90_ms"] for row in warm])
     summary["search_first_ms"] = median([row["search"]["first_ms"] for row in warm])
+    summary["references"] = {
+        name: {
+            measure: median([row["references"][name][measure] for row in warm])
+            for measure in ("first_ms", "again_ms", "references", "files")
+        }
+        for name in (REFERENCE_NAMES if warm else ())
+    }
     summary["reindex_ms"] = (
         {
             relative: median([row["reindex"][relative]["median_ms"] for row in warm])
@@ -504,6 +570,11 @@ def print_summary(
         ("CPU time: plain loop / extractor", cpu_pair, "-"),
         ("CPU time: cold build, all its processes", fmt(summary["cold_cpu_s"]), "-"),
         ("cold build: first batch merged / after the last one", batch_times, "-"),
+        (
+            "references read after the cold build (background pass) / its CPU time",
+            f"{fmt(summary['references_s'])} / {fmt(summary['references_cpu_s'])}",
+            "-",
+        ),
         ("**warm start**, nothing changed", fmt(summary["warm"]), f"<= {TARGET_WARM_S} s"),
     ]
     for relative, ms in summary["reindex_ms"].items():
@@ -523,6 +594,16 @@ def print_summary(
         ),
         ("search p90", fmt(summary["search_p90_ms"], "ms", 1), "-"),
         ("first search after start", fmt(summary["search_first_ms"], "ms", 1), "-"),
+        *(
+            (
+                f"references to `{name}` ({int(found['references'])} in {int(found['files'])}"
+                " files): first lookup right after the build / once read",
+                f"{fmt(summary['first_lookups'].get(name, {}).get('first_ms'), 'ms', 0)}"
+                f" / {fmt(found['first_ms'], 'ms', 1)}",
+                "-",
+            )
+            for name, found in summary["references"].items()
+        ),
         ("RSS after cold build", fmt(summary["cold_rss_mib"], "MiB", 1), "-"),
         ("RSS peak during cold build", fmt(summary["cold_hwm_mib"], "MiB", 1), "-"),
         ("the index's share after the cold build", fmt(summary["cold_index_mib"], "MiB", 1), "-"),

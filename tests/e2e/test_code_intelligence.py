@@ -27,6 +27,7 @@ from tests.fakeapi import FakeAnthropic, reply, text, tool_use
 
 EDITORS = ["visual-studio-code", "neovim", "helix"]
 TITLE = "Indexing symbols"
+REFERENCES_TITLE = "Indexing references"
 
 MODELS_PY = '''\
 """People who greet each other."""
@@ -213,19 +214,19 @@ async def until(check: Callable[[], Any], timeout: float = 20, what: str = "") -
     return found
 
 
-def indexing_reports(client: LanguageClient) -> list[Any]:
+def indexing_reports(client: LanguageClient, title: str = TITLE) -> list[Any]:
     """The reports of the indexing progress (begin first), once it has begun."""
     for reports in client.progress_reports.values():
-        if reports and getattr(reports[0], "title", None) == TITLE:
+        if reports and getattr(reports[0], "title", None) == title:
             return reports
     return []
 
 
-async def index_built(client: LanguageClient) -> str:
-    """Wait for the indexing progress to end; its end message."""
+async def index_built(client: LanguageClient, title: str = TITLE) -> str:
+    """Wait for the indexing progress (or another the index shows) to end; its end message."""
     reports = await until(
-        lambda: (found := indexing_reports(client)) and found[-1].kind == "end" and found,
-        what="the indexing progress to end",
+        lambda: (found := indexing_reports(client, title)) and found[-1].kind == "end" and found,
+        what=f"the {title!r} progress to end",
     )
     return str(reports[-1].message)
 
@@ -351,6 +352,8 @@ async def test_the_index_builds_under_progress_and_answers_workspace_symbol(
         begin, *reports, end = indexing_reports(client)
         assert begin.kind == "begin" and end.kind == "end"
         assert all(report.kind == "report" for report in reports)
+        # The build reads definitions; the references follow under their own progress.
+        assert await index_built(client, REFERENCES_TITLE) == "8 files read"
 
         found = {
             (symbol.name, symbol.kind, Path(symbol.location.uri).name, symbol.container_name)
@@ -378,10 +381,14 @@ async def test_workspace_symbol_is_fuzzy_and_ranked(env: dict[str, str], workspa
 async def test_a_second_server_starts_from_the_cache(env: dict[str, str], workspace: Path) -> None:
     async with editor(env, workspace) as client:
         first = await index_built(client)
+        read = await index_built(client, REFERENCES_TITLE)
     async with editor(env, workspace) as client:
         second = await index_built(client)
         found = await workspace_symbols(client, "totalArea")
+        # The cache holds the references too: nothing left to read.
+        assert indexing_reports(client, REFERENCES_TITLE) == []
     assert "(8 parsed, 0 from cache)" in first
+    assert read == "8 files read"
     assert "(0 parsed, 8 from cache)" in second
     assert [symbol.name for symbol in found][:1] == ["totalArea"]
 

@@ -8,6 +8,10 @@ built per capture, and the few rules the grammar cannot express (a function in a
 method, a Python assignment inside a function is a local) are decided from a stack of
 enclosing definitions while walking them in source order.
 
+A bulk build reads definitions only (`rows_of(..., references=False)`, the same query with
+its reference patterns disabled): references are most of the matches, and reading them
+only for the files a reference lookup needs makes a cold build a fifth faster.
+
 The rules have one implementation and two output shapes. `rows_of` gives plain tuples, the
 shape the cache stores, which the index's workers encode without building a dataclass per
 capture; `symbols_of` (the editor's path) turns the same rows into the model's `FileSymbols`.
@@ -22,6 +26,7 @@ follow general ones.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections.abc import Callable
@@ -32,7 +37,7 @@ from claude_lsp.index.languages import grammar, tags_query, tags_query_source
 from claude_lsp.index.model import Definition, FileSymbols, Reference, Span, SymbolKindName
 
 if TYPE_CHECKING:
-    from tree_sitter import Node, Parser, QueryCursor, Tree
+    from tree_sitter import Node, Parser, Query, QueryCursor, Tree
 
 DefinitionRow = tuple[str, SymbolKindName, str | None, int, int, int, int, int, int, int, int]
 """A definition as plain values: name, kind, container, then its range and its selection
@@ -104,18 +109,19 @@ class _Tools(threading.local):
 
     def __init__(self) -> None:
         self.parsers: dict[str, Parser] = {}
-        self.cursors: dict[str, QueryCursor] = {}
+        # by (language, whether the cursor's query reads references too)
+        self.cursors: dict[tuple[str, bool], QueryCursor] = {}
 
 
 _tools = _Tools()
 _roles: dict[str, _Roles] = {}
 
 
-def prepare(language: str) -> None:
+def prepare(language: str, references: bool = True) -> None:
     """Load the grammar and compile the query of `language` for this thread now, rather than
     on its first file (a C++ query takes a third of a second to compile)."""
     _parser(language)
-    _cursor(language)
+    _cursor(language, references)
 
 
 def extract(language: str, source: bytes, old_tree: Tree | None = None) -> tuple[Tree, FileSymbols]:
@@ -135,14 +141,16 @@ def parse(language: str, source: bytes, old_tree: Tree | None = None) -> Tree:
 def symbols_of(language: str, tree: Tree) -> FileSymbols:
     """Definitions (in source order, with kinds and containers) and references of a tree."""
     rows, used = rows_of(language, tree)
-    return FileSymbols(language, tuple(map(as_definition, rows)), as_references(used))
+    return FileSymbols(language, tuple(map(as_definition, rows)), as_references(used or {}))
 
 
-def rows_of(language: str, tree: Tree) -> tuple[list[DefinitionRow], UsedNames]:
+def rows_of(
+    language: str, tree: Tree, references: bool = True
+) -> tuple[list[DefinitionRow], UsedNames | None]:
     """What `symbols_of` finds, as plain values: the definitions in source order, and the
-    references by name. A definition's name is never also a use of it (several queries mark
-    every type name)."""
-    cursor = _tools.cursors.get(language) or _cursor(language)
+    references by name (None when `references` is off). A definition's name is never also a
+    use of it (several queries mark every type name)."""
+    cursor = _tools.cursors.get((language, references)) or _cursor(language, references)
     roles = _roles[language]
     captures, kinds = roles.captures, roles.kinds
     found: dict[tuple[int, int], _Found] = {}  # keyed by the name's start
@@ -174,7 +182,7 @@ def rows_of(language: str, tree: Tree) -> tuple[list[DefinitionRow], UsedNames]:
                 containers[0] if containers else None,
             )
     rows = _nest(sorted(found.values()), _RULES.get(language, _NO_RULES))
-    return rows, _used(uses, found)
+    return rows, _used(uses, found) if references else None
 
 
 def as_definition(row: DefinitionRow) -> Definition:
@@ -310,13 +318,26 @@ def _parser(language: str) -> Parser:
     return parser
 
 
-def _cursor(language: str) -> QueryCursor:
+def _cursor(language: str, references: bool) -> QueryCursor:
     from tree_sitter import QueryCursor
 
     if language not in _roles:
         _roles[language] = _pattern_roles(language)
-    cursor = _tools.cursors[language] = QueryCursor(tags_query(language))
+    query = tags_query(language) if references else _definitions_query(language)
+    cursor = _tools.cursors[language, references] = QueryCursor(query)
     return cursor
+
+
+@functools.cache
+def _definitions_query(language: str) -> Query:
+    """The tags query with its reference patterns disabled (pattern indexes stay the same)."""
+    from tree_sitter import Query
+
+    query = Query(grammar(language), tags_query_source(language))
+    for index, capture in enumerate(_roles[language].captures):
+        if capture == _USE:
+            query.disable_pattern(index)
+    return query
 
 
 def _pattern_roles(language: str) -> _Roles:

@@ -11,7 +11,9 @@ Layout, chosen for the two things that must be fast:
   search table lives in memory), and one row per file loads and writes an order of
   magnitude faster than one row per definition.
 - `references(file_id, name, spans)`: one row per name used in a file, with all its spans,
-  indexed by name: references are only ever looked up by name (or by file), never all loaded.
+  indexed by name: references are only ever looked up by name, never all loaded. A bulk
+  build reads no references (`definitions.references_read` is 0); a lookup reads those of
+  the files it needs and stores them, so each file version is read for references once.
 
 The file lives at `$XDG_CACHE_HOME/claude-lsp/index/<sha256 of the resolved root>.sqlite`
 (`CLAUDE_LSP_CACHE_DIR` replaces `$XDG_CACHE_HOME/claude-lsp`). It is only a cache: a file
@@ -19,7 +21,7 @@ that cannot be read, or was written by another schema or extractor, is deleted a
 and an error while writing resets it rather than failing the index.
 
 Threads: `open`, `load` and `write` run on one thread at a time (the index's writer thread);
-`references` and `file_references` use a second connection from one other thread (the event
+`references` uses a second connection from one other thread (the event
 loop's). The database is in WAL mode, so reads see the last committed write and never wait.
 """
 
@@ -40,7 +42,7 @@ from claude_lsp.index.search import initials
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _PAGE_SIZE = 16384
 
 
@@ -53,7 +55,12 @@ CREATE TABLE files(
     size INTEGER NOT NULL,
     language TEXT NOT NULL
 );
-CREATE TABLE definitions(file_id INTEGER PRIMARY KEY, rows BLOB NOT NULL, names BLOB NOT NULL);
+CREATE TABLE definitions(
+    file_id INTEGER PRIMARY KEY,
+    rows BLOB NOT NULL,
+    names BLOB NOT NULL,
+    references_read INTEGER NOT NULL
+);
 CREATE TABLE "references"(
     file_id INTEGER NOT NULL,
     name TEXT NOT NULL,
@@ -73,8 +80,9 @@ class EncodedSymbols:
     names: bytes
     """Marshalled: the name of each row, and the initials of each distinct name (in the
     order the names first appear)."""
-    references: list[tuple[str, bytes]]
-    """(name, marshalled spans: 4 ints each) per referenced name."""
+    references: list[tuple[str, bytes]] | None
+    """(name, marshalled spans: 4 ints each) per referenced name; None when the file's
+    references were not read (a bulk build's)."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +106,7 @@ class StoredFile:
     language: str
     definitions: bytes
     names: bytes
+    references_read: bool
 
 
 def cache_file(root: Path) -> Path:
@@ -118,14 +127,14 @@ def cache_file(root: Path) -> Path:
     return folder / f"{digest}.sqlite"
 
 
-def encode_rows(rows: Sequence[DefinitionRow], used: UsedNames) -> EncodedSymbols:
+def encode_rows(rows: Sequence[DefinitionRow], used: UsedNames | None) -> EncodedSymbols:
     """A file's symbols, as `extract.rows_of` gives them, in the stored form."""
     row_names = tuple(row[0] for row in rows)
     distinct = tuple(map(initials, dict.fromkeys(row_names)))
     return EncodedSymbols(
         marshal.dumps(tuple(map(marshal.dumps, rows))),
         marshal.dumps((row_names, distinct)),
-        [(name, marshal.dumps(spans)) for name, spans in used.items()],
+        None if used is None else [(name, marshal.dumps(spans)) for name, spans in used.items()],
     )
 
 
@@ -238,13 +247,17 @@ class IndexStore:
         """Every file in the cache with its definitions; a corrupt cache is reset and empty."""
         try:
             rows = self._writer.execute(
-                "SELECT f.path, f.mtime_ns, f.size, f.language, d.rows, d.names"
+                "SELECT f.path, f.mtime_ns, f.size, f.language, d.rows, d.names,"
+                " d.references_read"
                 " FROM files f JOIN definitions d ON d.file_id = f.id"
             ).fetchall()
         except sqlite3.DatabaseError as exc:
             self._reset(exc)
             return []
-        return [StoredFile(*row) for row in rows]
+        return [
+            StoredFile(path, mtime_ns, size, language, definitions, names, bool(read))
+            for path, mtime_ns, size, language, definitions, names, read in rows
+        ]
 
     def write(self, files: Sequence[FileRecord], removed: Sequence[str] = ()) -> None:
         """Store `files` (replacing what was there) and drop `removed`, in one transaction.
@@ -276,12 +289,12 @@ class IndexStore:
                 _delete_symbols(db, file_id)
                 symbols = record.symbols
                 db.execute(
-                    "INSERT INTO definitions VALUES (?, ?, ?)",
-                    (file_id, symbols.definitions, symbols.names),
+                    "INSERT INTO definitions VALUES (?, ?, ?, ?)",
+                    (file_id, symbols.definitions, symbols.names, symbols.references is not None),
                 )
                 db.executemany(
                     'INSERT INTO "references" VALUES (?, ?, ?)',
-                    [(file_id, name, spans) for name, spans in symbols.references],
+                    [(file_id, name, spans) for name, spans in symbols.references or ()],
                 )
 
     def references(self, name: str) -> list[tuple[str, bytes]]:
@@ -290,14 +303,6 @@ class IndexStore:
             'SELECT f.path, r.spans FROM "references" r JOIN files f ON f.id = r.file_id'
             " WHERE r.name = ? ORDER BY f.path",
             (name,),
-        )
-
-    def file_references(self, path: str) -> list[tuple[str, bytes]]:
-        """(name, spans) of every name used in the file at `path`."""
-        return self._read(
-            'SELECT r.name, r.spans FROM "references" r JOIN files f ON f.id = r.file_id'
-            " WHERE f.path = ?",
-            (path,),
         )
 
     def _read(self, sql: str, parameters: tuple[str]) -> list[tuple[str, bytes]]:

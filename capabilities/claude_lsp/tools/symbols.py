@@ -82,7 +82,8 @@ class SymbolsTool(SearchTool):
             return _outline(index, ctx.resolve(tool_input["file_path"]), ctx, hidden)
         if operation == "references":
             name = tool_input["name"]
-            uses = [(path, ref.span, "use") for path, ref in index.references_named(_last(name))]
+            named = await index.references_named(_last(name))
+            uses = [(path, ref.span, "use") for path, ref in named]
             found = [*_definition_rows(index, name), *uses]
         elif operation == "definitions":
             found = _definition_rows(index, tool_input["name"])
@@ -142,16 +143,16 @@ def _listing(
 def _outline(index: SymbolIndex, path: Path, ctx: ToolContext, hidden: Any) -> ToolResult:
     if hidden is not None and hidden(path):
         raise ToolError(f"{display_path(path, ctx.cwd)} is hidden by permission rules.")
-    symbols = index.file_symbols(path)
-    if symbols is None:
+    definitions = index.file_definitions(path)
+    if definitions is None:
         raise ToolError(
             f"{display_path(path, ctx.cwd)} is not in the symbol index (not a source file of a "
             "known language, ignored, too big, or missing)."
         )
-    if not symbols.definitions:
+    if not definitions:
         return ToolResult(f"{display_path(path, ctx.cwd)} defines no symbols.")
     lines = []
-    for definition in symbols.definitions:
+    for definition in definitions:
         depth = definition.container.count(".") + 1 if definition.container else 0
         line = definition.selection.start_line + 1
         lines.append(f"{'  ' * depth}{definition.kind} {definition.name}  (line {line})")

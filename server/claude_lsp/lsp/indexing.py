@@ -7,7 +7,9 @@ is served: queries answer from whatever is loaded so far. Files changed outside 
 editor reach the index through `workspace/didChangeWatchedFiles`; the watcher is
 registered dynamically when the client allows it. Folders added to the workspace later
 (`workspace/didChangeWorkspaceFolders`) are indexed the same way; removed ones drop out
-of every answer at once, and their index is closed once no build is using it.
+of every answer at once, and their index is closed once no build is using it. A build
+reads definitions; the references follow in the background, under a progress of their
+own (lookups meanwhile read the files they need).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PROGRESS_TITLE = "Indexing symbols"
+REFERENCES_TITLE = "Indexing references"
 REPORT_SECONDS = 0.2
 """At most this often a progress report: a client redraws its status line for each."""
 WATCHER_ID = "claude-lsp-symbol-index"
@@ -142,7 +145,7 @@ class WorkspaceIndexes:
                 await self._build(added)
 
     async def _build(self, roots: list[Path]) -> None:
-        progress = await _IndexProgress.start(self._server)
+        progress = await _IndexProgress.start(self._server, PROGRESS_TITLE)
         try:
             for root in roots:
                 index = self._indexes.get(root)
@@ -154,15 +157,33 @@ class WorkspaceIndexes:
                     types.LogMessageParams(type=types.MessageType.Log, message=summary)
                 )
                 if progress is not None:
-                    progress.finished(stats)
+                    progress.finished(describe(stats))
                 # The index is a large heap that lives as long as the server: keep the
                 # garbage collector's full passes from walking it (they took ~50 ms).
                 gc.freeze()
         finally:
             if progress is not None and not self._closed:  # after `exit` nobody listens
                 progress.end()
+        self._spawn(self._read_references(roots))
         for root in roots:
             await _load_main_languages(root)
+
+    async def _read_references(self, roots: list[Path]) -> None:
+        """Read the references the builds of `roots` left unread (see `SymbolIndex`)."""
+        progress: _IndexProgress | None = None
+        try:
+            for root in roots:
+                index = self._indexes.get(root)
+                if index is None or self._closed or not index.references_unread:
+                    continue
+                if progress is None:
+                    progress = await _IndexProgress.start(self._server, REFERENCES_TITLE)
+                read = await index.read_references(progress.report if progress else None)
+                if progress is not None:
+                    progress.finished(f"{read} files read")
+        finally:
+            if progress is not None and not self._closed:
+                progress.end()
 
     async def _watch(self) -> None:
         """Ask the client to report changes to source files, where it can."""
@@ -252,7 +273,7 @@ def _import_index() -> None:
 
 
 class _IndexProgress:
-    """The work-done progress of the builds: begin, throttled counts, end."""
+    """A work-done progress of the index: begin, throttled counts, end."""
 
     def __init__(self, server: LanguageServer, token: str) -> None:
         self._server = server
@@ -261,7 +282,7 @@ class _IndexProgress:
         self._summaries: list[str] = []
 
     @classmethod
-    async def start(cls, server: LanguageServer) -> _IndexProgress | None:
+    async def start(cls, server: LanguageServer, title: str) -> _IndexProgress | None:
         window = server.client_capabilities.window
         if not (window and window.work_done_progress):
             return None
@@ -273,7 +294,7 @@ class _IndexProgress:
             log.info("no work-done progress for indexing: %s", exc)
             return None
         server.work_done_progress.begin(
-            token, types.WorkDoneProgressBegin(title=PROGRESS_TITLE, percentage=0)
+            token, types.WorkDoneProgressBegin(title=title, percentage=0)
         )
         return cls(server, token)
 
@@ -288,8 +309,8 @@ class _IndexProgress:
             types.WorkDoneProgressReport(message=f"{done}/{total} files", percentage=percentage),
         )
 
-    def finished(self, stats: IndexStats) -> None:
-        self._summaries.append(describe(stats))
+    def finished(self, summary: str) -> None:
+        self._summaries.append(summary)
 
     def end(self) -> None:
         message = "; ".join(self._summaries) or "stopped"

@@ -221,7 +221,7 @@ class SymbolFeatures:
         for index in self._indexes.all():
             spans.update(
                 (path, reference.span)
-                for path, reference in index.references_named(name)
+                for path, reference in await index.references_named(name)
                 if same_family(path, target.language)
             )
         ordered = sorted(spans, key=lambda place: (place[0] != target.path, place))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 from collections.abc import AsyncIterator
@@ -126,23 +127,84 @@ async def test_search_ranks_and_limits(index: SymbolIndex) -> None:
     assert index.search("h", limit=0) == []
 
 
-async def test_definitions_references_and_file_symbols(index: SymbolIndex, workspace: Path) -> None:
+async def test_definitions_references_and_file_definitions(
+    index: SymbolIndex, workspace: Path
+) -> None:
     await index.build()
 
     (helper,) = index.definitions_named("helper")
     assert helper.path == workspace / "pkg" / "util.py"
     assert index.definitions_named("help") == []
-    assert [(path.name, ref.span.start_line) for path, ref in index.references_named("helper")] == [
-        ("app.js", 1)
-    ]
-    symbols = index.file_symbols(workspace / "greeter.py")
-    assert symbols is not None
-    assert symbols.language == "python"
-    assert [d.name for d in symbols.definitions] == ["Greeter", "hello", "shout", "main"]
-    assert [r.name for r in symbols.references] == ["upper", "shout", "Greeter", "hello"]
-    assert symbols == extract("python", GREETER.encode())[1]
-    assert index.file_symbols(workspace / "generated" / "skip.py") is None
-    assert index.file_symbols(workspace.parent / "elsewhere.py") is None
+    found = await index.references_named("helper")
+    assert [(path.name, ref.span.start_line) for path, ref in found] == [("app.js", 1)]
+    _, parsed = extract("python", GREETER.encode())
+    assert index.file_definitions(workspace / "greeter.py") == parsed.definitions
+    assert [d.name for d in parsed.definitions] == ["Greeter", "hello", "shout", "main"]
+    for reference in parsed.references:
+        assert (workspace / "greeter.py", reference) in await index.references_named(reference.name)
+    assert index.file_definitions(workspace / "generated" / "skip.py") is None
+    assert index.file_definitions(workspace.parent / "elsewhere.py") is None
+
+
+def references_read(root: Path) -> dict[str, bool]:
+    """Which files' references the cache holds."""
+    with contextlib.closing(sqlite3.connect(cache_file(root))) as db:
+        rows = db.execute(
+            "SELECT f.path, d.references_read FROM files f JOIN definitions d ON d.file_id = f.id"
+        ).fetchall()
+    return {path: bool(read) for path, read in rows}
+
+
+async def test_references_are_read_once_for_the_files_that_mention_the_name(
+    index: SymbolIndex, workspace: Path
+) -> None:
+    await index.build()
+    assert references_read(workspace) == dict.fromkeys(
+        ["greeter.py", "pkg/util.py", "web/app.js"], False
+    )
+
+    found = await index.references_named("helper")
+
+    assert [path.name for path, _ in found] == ["app.js"]
+    # util.py defines helper, so it mentions it; greeter.py does not and stays unread.
+    assert references_read(workspace) == {
+        "greeter.py": False,
+        "pkg/util.py": True,
+        "web/app.js": True,
+    }
+    # A read file is not read again: its cached references answer, even once the file
+    # changed on disk (until the next build or watcher event notices the change).
+    (workspace / "web" / "app.js").write_text("// helper was here\n")
+    assert [path.name for path, _ in await index.references_named("helper")] == ["app.js"]
+    index.close()
+
+    warm, stats = await rebuild(workspace)
+    assert stats.parsed == 1  # app.js, re-read without its references
+    assert await warm.references_named("helper") == []
+    assert references_read(workspace)["pkg/util.py"]
+    warm.close()
+
+
+async def test_read_references_reads_the_rest_after_a_build(
+    index: SymbolIndex, workspace: Path
+) -> None:
+    await index.build()
+    assert index.references_unread == 3
+    # Changed on disk since the build read it, and not re-indexed yet: left for its update.
+    edit(workspace / "greeter.py", GREETER + "\nmain()\n")
+
+    assert await index.read_references() == 2
+
+    assert index.references_unread == 1
+    assert references_read(workspace) == {
+        "greeter.py": False,
+        "pkg/util.py": True,
+        "web/app.js": True,
+    }
+    assert [path.name for path, _ in await index.references_named("helper")] == ["app.js"]
+    await index.reindex_file(workspace / "greeter.py")
+    assert index.references_unread == 0
+    assert await index.read_references() == 0
 
 
 async def test_warm_start_parses_nothing_when_nothing_changed(
@@ -156,7 +218,7 @@ async def test_warm_start_parses_nothing_when_nothing_changed(
 
     assert (stats.files, stats.parsed, stats.reused, stats.cache_rebuilt) == (3, 0, 3, False)
     assert [(hit.path, hit.definition) for hit in warm.search("", limit=100)] == before
-    assert [path.name for path, _ in warm.references_named("upper")] == ["greeter.py"]
+    assert [path.name for path, _ in await warm.references_named("upper")] == ["greeter.py"]
     warm.close()
 
 
@@ -187,7 +249,7 @@ async def test_deleted_files_are_dropped(index: SymbolIndex, workspace: Path) ->
 
     assert (stats.files, stats.parsed, stats.removed) == (2, 0, 1)
     assert warm.search("Widget") == []
-    assert warm.references_named("helper") == []
+    assert await warm.references_named("helper") == []
     warm.close()
     again, stats = await rebuild(workspace)
     assert (stats.files, stats.parsed, stats.removed) == (2, 0, 0)
@@ -245,8 +307,9 @@ async def test_partial_results_while_workers_build(tmp_path: Path) -> None:
     assert symbol_index.ready
     assert len(symbol_index.search("func_", limit=1000)) == count
     # What the workers stored is what the editor's path finds in the same file.
-    assert symbol_index.file_symbols(first) == extract("python", first.read_bytes())[1]
-    assert [path.name for path, _ in symbol_index.references_named("go")] == ["m000.py"]
+    _, parsed = extract("python", first.read_bytes())
+    assert symbol_index.file_definitions(first) == parsed.definitions
+    assert [path.name for path, _ in await symbol_index.references_named("go")] == ["m000.py"]
     symbol_index.close()
 
 
@@ -273,8 +336,8 @@ async def test_update_file_takes_the_editors_symbols(index: SymbolIndex, workspa
 
     assert names(index.search("typed_in_editor")) == ["typed_in_editor"]
     assert index.definitions_named("helper") == []
-    assert index.file_symbols(path) == symbols
-    assert [p.name for p, _ in index.references_named("helper_two")] == ["util.py"]
+    assert index.file_definitions(path) == symbols.definitions
+    assert [p.name for p, _ in await index.references_named("helper_two")] == ["util.py"]
     index.close()
 
     # The buffer was never saved: a restart reads the file from disk again.
@@ -315,7 +378,7 @@ async def test_update_file_with_none_removes_the_file(index: SymbolIndex, worksp
     index.update_file(workspace.parent / "outside.py", None)
 
     assert index.search("Greeter") == []
-    assert index.file_symbols(workspace / "greeter.py") is None
+    assert index.file_definitions(workspace / "greeter.py") is None
 
 
 async def test_an_update_during_a_build_is_not_overwritten(
@@ -385,10 +448,11 @@ async def test_an_unwritable_cache_leaves_an_index_in_memory(
     assert names(symbol_index.search("Greeter")) == ["Greeter"]
     # Without a cache the references stay in memory.
     assert [
-        (path.name, ref.span.start_line) for path, ref in symbol_index.references_named("shout")
+        (path.name, ref.span.start_line)
+        for path, ref in await symbol_index.references_named("shout")
     ] == [("greeter.py", 4)]
     symbol_index.update_file(workspace / "greeter.py", None)
-    assert symbol_index.references_named("shout") == []
+    assert await symbol_index.references_named("shout") == []
     symbol_index.close()
 
 

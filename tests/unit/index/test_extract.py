@@ -558,8 +558,14 @@ def test_empty_and_non_ascii_sources() -> None:
 
 def stored_symbols(language: str, source: bytes) -> FileSymbols:
     """The symbols the index's workers store for `source` (`rows_of`, encoded), decoded the
-    way the index decodes them."""
-    encoded = encode_rows(*rows_of(language, parse(language, source)))
+    way the index decodes them. A bulk build's definitions-only rows must be the same
+    definitions."""
+    tree = parse(language, source)
+    encoded = encode_rows(*rows_of(language, tree))
+    definitions_only = encode_rows(*rows_of(language, tree, references=False))
+    assert definitions_only.definitions == encoded.definitions
+    assert definitions_only.names == encoded.names
+    assert definitions_only.references is None and encoded.references is not None
     definitions = tuple(map(to_definition, definition_rows(encoded.definitions)))
     assert defined_names(encoded.names)[0] == tuple(d.name for d in definitions)
     references: list[Reference] = []

@@ -83,6 +83,7 @@ def test_encoded_symbols_decode_to_the_same_definitions_and_references() -> None
         ("Greeter", "hello", "shout"),
         {"Greeter": "G", "hello": "h", "shout": "s"},
     )
+    assert encoded.references is not None
     decoded = [ref for name, spans in encoded.references for ref in to_references(name, spans)]
     assert sorted(decoded, key=lambda ref: ref.span) == list(symbols.references)
 
@@ -91,7 +92,7 @@ def used_spans(encoded: EncodedSymbols) -> dict[str, list[Span]]:
     """Each referenced name's spans, in source order."""
     return {
         name: sorted(reference.span for reference in to_references(name, spans))
-        for name, spans in encoded.references
+        for name, spans in encoded.references or ()
     }
 
 
@@ -135,7 +136,21 @@ def test_records_survive_a_reopen(tmp_path: Path) -> None:
         Reference("shout", Span(2, 15, 2, 20)),
         Reference("shout", Span(9, 0, 9, 5)),
     ]
-    assert sorted(name for name, _ in store.file_references("a.py")) == ["shout", "upper"]
+    assert (first.references_read, loaded["pkg/b.py"].references_read) == (True, True)
+    store.close()
+
+
+def test_a_file_stored_without_its_references_says_so(tmp_path: Path) -> None:
+    store = IndexStore(tmp_path / "index.sqlite", "one")
+    tree, _ = extract("python", SOURCE)
+    definitions_only = encode_rows(*rows_of("python", tree, references=False))
+    assert definitions_only.references is None
+
+    store.write([FileRecord("a.py", 1, 2, "python", definitions_only), record("b.py")])
+
+    loaded = {stored.path: stored.references_read for stored in store.load()}
+    assert loaded == {"a.py": False, "b.py": True}
+    assert [path for path, _ in store.references("shout")] == ["b.py"]
     store.close()
 
 
@@ -150,7 +165,6 @@ def test_rewriting_a_file_replaces_its_rows_and_removing_drops_them(tmp_path: Pa
     assert [to_definition(row).name for row in definition_rows(only.definitions)] == ["other"]
     assert store.references("shout") == []
     assert [path for path, _ in store.references("done")] == ["a.py"]
-    assert store.file_references("b.py") == []
     store.close()
 
 
