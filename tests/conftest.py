@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +29,16 @@ def private_claude_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pa
     return folder
 
 
+@pytest.fixture(autouse=True)
+def private_runtime_folder(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Attach sockets and locks of the servers a test starts go here (a short path: a
+    socket's must fit in about 100 bytes), never next to a real editor's."""
+    folder = Path(tempfile.mkdtemp(prefix="cl-"))
+    monkeypatch.setenv("CLAUDE_LSP_RUNTIME_DIR", str(folder))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture
 def fake_api() -> Iterator[FakeAnthropic]:
     with FakeAnthropic() as server:
@@ -41,6 +53,7 @@ def agent_env(fake: FakeAnthropic | None, home: Path, **extra: str) -> dict[str,
         if key not in CREDENTIAL_VARS and not key.startswith("CLAUDE")
     }
     env["HOME"] = str(home)
+    env["CLAUDE_LSP_RUNTIME_DIR"] = os.environ["CLAUDE_LSP_RUNTIME_DIR"]
     if fake is not None:
         env["ANTHROPIC_BASE_URL"] = fake.base_url
         env["ANTHROPIC_API_KEY"] = "test-key-not-secret"

@@ -21,6 +21,7 @@ from claude_lsp.lsp.approvals import (
     approval_timeout,
     client_reply,
 )
+from claude_lsp.lsp.attach import AttachedProtocol
 from claude_lsp.lsp.code_actions import kind_wanted
 from claude_lsp.lsp.diagnostic_sets import diagnostics_of, publish_diagnostics
 from claude_lsp.lsp.host import ClientPermissionAsker, EditorFiles
@@ -420,7 +421,28 @@ def test_sessions_get_an_asker_only_when_someone_can_answer(
 ) -> None:
     server = create_server()
     server.protocol.client_capabilities = capabilities
-    asker = ClientPermissionAsker.for_session(server, "s", tmp_path, EditorFiles(server))
+    files = EditorFiles(server)
+    asker = ClientPermissionAsker.for_session(server, server.protocol, "s", tmp_path, files)
+    assert (asker is not None) is asks
+
+
+@pytest.mark.parametrize(
+    ("capabilities", "asks"),
+    [
+        (types.ClientCapabilities(experimental={"claude": {"requestPermission": True}}), True),
+        (HELIX_LIKE, False),
+    ],
+)
+def test_an_attached_client_is_asked_only_itself(
+    capabilities: types.ClientCapabilities, asks: bool, tmp_path: Path
+) -> None:
+    """A terminal client that cannot answer is never asked through the editor's dialogs."""
+    server = create_server()
+    server.protocol.client_capabilities = HELIX_LIKE  # the editor could answer
+    attached = AttachedProtocol(server, "token")
+    attached.client_capabilities = capabilities
+    files = EditorFiles(server)
+    asker = ClientPermissionAsker.for_session(server, attached, "s", tmp_path, files)
     assert (asker is not None) is asks
 
 

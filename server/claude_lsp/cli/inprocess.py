@@ -1,8 +1,8 @@
 """An LSP connection to a server living in this process.
 
-Print mode talks real JSON-RPC to a real `ClaudeLanguageServer`, but through two
-in-memory byte channels instead of a child process, so a one-shot run pays for one
-Python start-up, not two.
+Print mode without a server to attach to talks real JSON-RPC to a real
+`ClaudeLanguageServer`, but through two in-memory byte channels instead of a child
+process, so a one-shot run pays for one Python start-up, not two.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import threading
 from dataclasses import dataclass, field
 
 from pygls.io_ import run_async
-from pygls.lsp.client import LanguageClient
 
+from claude_lsp.cli.rpc import RpcConnection
 from claude_lsp.lsp.server import ClaudeLanguageServer, create_server
 from claude_lsp.models.client import ModelClient
 
@@ -30,11 +30,12 @@ class _Channel:
         self.reader.feed_data(data)
 
     def close(self) -> None:
-        self.reader.feed_eof()
+        if not self.reader.at_eof():
+            self.reader.feed_eof()
 
 
 @dataclass
-class InProcessConnection:
+class InProcessServer:
     server: ClaudeLanguageServer
     _channels: tuple[_Channel, _Channel]
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -48,21 +49,18 @@ class InProcessConnection:
 
 
 def connect_in_process(
-    client: LanguageClient, model_client: ModelClient | None = None
-) -> InProcessConnection:
-    """Start a server in this event loop and wire `client` to it."""
+    model_client: ModelClient | None = None,
+) -> tuple[RpcConnection, InProcessServer]:
+    """Start a server in this event loop; a client connection to it, and the server."""
     server = create_server(model_client)
     to_server, to_client = _Channel(), _Channel()
     server.protocol.set_writer(to_client)
-    client.protocol.set_writer(to_server)
-    connection = InProcessConnection(server, (to_server, to_client))
-    for reader, protocol in (
-        (to_server.reader, server.protocol),
-        (to_client.reader, client.protocol),
-    ):
-        connection._tasks.append(
-            asyncio.create_task(
-                run_async(stop_event=connection._stop, reader=reader, protocol=protocol)
-            )
+    running = InProcessServer(server, (to_server, to_client))
+    running._tasks.append(
+        asyncio.create_task(
+            run_async(stop_event=running._stop, reader=to_server.reader, protocol=server.protocol)
         )
-    return connection
+    )
+    connection = RpcConnection(to_client.reader, to_server)
+    connection.start()
+    return connection, running

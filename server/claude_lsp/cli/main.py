@@ -97,6 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
         "-r", "--resume", metavar="SESSION_ID", help="continue the conversation with this id"
     )
     printing.add_argument(
+        "--no-attach",
+        action="store_true",
+        help="start a server of its own even when an editor's server runs for this folder",
+    )
+    printing.add_argument(
         "--fork-session",
         action="store_true",
         help="with --continue or --resume: go on in a new session; the old one stays as it was",
@@ -143,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def serve(tcp: str | None) -> int:
     from claude_lsp.lsp.server import create_server
 
-    server = create_server()
+    server = create_server(attachable=True)
     if tcp:
         host, _, port = tcp.rpartition(":")
         if not host or not port.isdigit():

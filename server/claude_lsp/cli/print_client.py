@@ -1,30 +1,25 @@
 """Print mode's LSP client: one session, one prompt, rendered as it streams.
 
-Print mode is an LSP client like any editor: it opens a session with
-`claude/session/new` (or, for --continue / --resume, `claude/session/load`), sends
-`claude/session/prompt` and renders the `claude/session/update` stream. The server runs
-in this process (see inprocess.py), so the behaviour is the server's, with one Python
-start-up.
+Print mode is a client like any editor: it opens a session with `claude/session/new`
+(or, for --continue / --resume, `claude/session/load`), sends `claude/session/prompt`
+and renders the `claude/session/update` stream. The server is the editor's when one
+runs for this folder (attached: warm, and sharing the editor's buffers), else one in
+this process (see inprocess.py); either way the behaviour is the server's.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import os
+import contextlib
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from lsprotocol import types
-from pygls.exceptions import JsonRpcException
-from pygls.lsp.client import LanguageClient
-
-from claude_lsp.cli.inprocess import connect_in_process
+from claude_lsp.cli.attach_client import initialize_params
 from claude_lsp.cli.print_output import PrintOutput, result_object
-from claude_lsp.lsp.protocol import PROTOCOL_VERSION, ClaudeMessagesProtocol
-from claude_lsp.models.client import ModelClient
+from claude_lsp.cli.rpc import RpcConnection, RpcError
 
 
 def _session_params(args: argparse.Namespace, cwd: Path) -> dict[str, Any]:
@@ -50,11 +45,11 @@ class ResumeError(Exception):
     """--continue or --resume found nothing it may continue here."""
 
 
-async def _open_session(client: LanguageClient, args: argparse.Namespace, cwd: Path) -> Any:
+async def _open_session(client: RpcConnection, args: argparse.Namespace, cwd: Path) -> Any:
     """A new session, or the one --continue / --resume names (a copy, with --fork-session)."""
     params = _session_params(args, cwd)
     if not (args.continue_session or args.resume):
-        return await client.protocol.send_request_async("claude/session/new", params)
+        return await client.request("claude/session/new", params)
     session_id = args.resume or await _latest_session(client, cwd)
     params["sessionId"] = session_id
     if args.fork_session:
@@ -62,9 +57,9 @@ async def _open_session(client: LanguageClient, args: argparse.Namespace, cwd: P
     else:
         del params["cwd"]  # the session's own, checked below
     try:
-        session = await client.protocol.send_request_async("claude/session/load", params)
-    except JsonRpcException as exc:
-        if "unknown sessionId" in (exc.message or ""):
+        session = await client.request("claude/session/load", params)
+    except RpcError as exc:
+        if "unknown sessionId" in exc.message:
             raise ResumeError(f"no conversation found with session id {session_id}") from exc
         raise
     started_in = session["_meta"]["claude"]["cwd"]
@@ -77,9 +72,9 @@ async def _open_session(client: LanguageClient, args: argparse.Namespace, cwd: P
     return session
 
 
-async def _latest_session(client: LanguageClient, cwd: Path) -> str:
+async def _latest_session(client: RpcConnection, cwd: Path) -> str:
     """The id of the conversation in `cwd` that changed last (the list is newest first)."""
-    listed = await client.protocol.send_request_async("claude/session/list", {"cwd": str(cwd)})
+    listed = await client.request("claude/session/list", {"cwd": str(cwd)})
     if not listed["sessions"]:
         raise ResumeError(f"no conversation found to continue in {cwd}")
     return str(listed["sessions"][0]["sessionId"])
@@ -88,44 +83,35 @@ async def _latest_session(client: LanguageClient, cwd: Path) -> str:
 async def run_session(
     args: argparse.Namespace,
     prompt: str,
-    model_client: ModelClient,
+    client: RpcConnection,
+    *,
+    attach_token: str | None = None,
     settings: dict[str, Any] | None = None,
 ) -> int:
-    """Run one prompt; `settings` (from --settings) become the server's editor settings."""
+    """Run one prompt over `client`; `attach_token` proves this user to an editor's server,
+    `settings` (from --settings) become an in-process server's editor settings."""
     started = time.monotonic()
     output = PrintOutput(args.output_format)
-    client = LanguageClient("claude-lsp-print", "1", protocol_cls=ClaudeMessagesProtocol)
     # A loaded session replays its history before the load is answered; only the new
     # turn is printed.
     opened = asyncio.Event()
 
-    @client.feature("claude/session/update")  # type: ignore[untyped-decorator]
     def on_update(params: dict[str, Any]) -> None:
         if opened.is_set():
             output.update(params.get("update", {}))
 
-    connection = connect_in_process(client, model_client)
+    client.on_notification("claude/session/update", on_update)
     cwd = Path.cwd()
     turn: dict[str, Any] | None = None
     error: str | None = None
     try:
-        await client.initialize_async(
-            types.InitializeParams(
-                process_id=os.getpid(),
-                root_uri=cwd.as_uri(),
-                initialization_options=None if settings is None else {"claude": settings},
-                capabilities=types.ClientCapabilities(
-                    experimental={
-                        "claude": {
-                            "protocolVersion": PROTOCOL_VERSION,
-                            "sessionUpdate": True,
-                            "requestPermission": False,
-                        }
-                    }
-                ),
-            )
+        await client.request(
+            "initialize",
+            initialize_params(
+                cwd, attach_token=attach_token, settings=settings, request_permission=False
+            ),
         )
-        client.initialized(types.InitializedParams())
+        client.notify("initialized", {})
         session = await _open_session(client, args, cwd)
         opened.set()
         meta = session.get("_meta", {}).get("claude", {})
@@ -138,19 +124,19 @@ async def run_session(
         for warning in meta.get("warnings", []):
             print(f"claude-lsp: warning: {warning}", file=sys.stderr)
         output.started()
-        turn = await client.protocol.send_request_async(
+        turn = await client.request(
             "claude/session/prompt",
             {"sessionId": session["sessionId"], "prompt": [{"type": "text", "text": prompt}]},
         )
-    except JsonRpcException as exc:
+    except RpcError as exc:
         error = exc.message or str(exc)
     except ResumeError as exc:
         error = str(exc)
     finally:
-        try:
-            await asyncio.wait_for(client.shutdown_async(None), timeout=5)
-        finally:
-            await connection.close()
+        if not client.closed.is_set():
+            # An attached client just leaves (`exit` is the editor's to send).
+            with contextlib.suppress(RpcError, TimeoutError):
+                await asyncio.wait_for(client.request("shutdown"), timeout=5)
     result = result_object(
         output.facts, turn, error=error, duration_ms=int((time.monotonic() - started) * 1000)
     )

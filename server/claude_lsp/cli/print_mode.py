@@ -10,7 +10,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from claude_lsp.models.client import ModelClient
 
 
 def read_prompt(args: argparse.Namespace) -> str | None:
@@ -41,18 +44,57 @@ def run_print_mode(args: argparse.Namespace) -> int:
         except SettingsFlagError as exc:
             print(f"claude-lsp: --settings: {exc}", file=sys.stderr)
             return 2
+    # --settings are this run's own: an editor's server has its editor's.
+    if not args.no_attach and settings is None:
+        attached = asyncio.run(run_attached(args, prompt))
+        if attached is not None:
+            return attached
     from claude_lsp.models.credentials import Credentials
     from claude_lsp.models.worker_spawn import spawn_worker
 
     credentials = Credentials.from_env()
     usable = credentials.usable or settings_give_credentials(settings)
     worker = spawn_worker() if usable else None
-    from claude_lsp.cli.print_client import run_session
     from claude_lsp.models.client import ModelClient
 
     model_client = ModelClient(credentials, worker_process=worker)
+    return asyncio.run(run_in_process(args, prompt, model_client, settings))
 
-    return asyncio.run(run_session(args, prompt, model_client, settings))
+
+async def run_attached(args: argparse.Namespace, prompt: str) -> int | None:
+    """Answer through the editor's server for this folder; None when there is none."""
+    from pathlib import Path
+
+    from claude_lsp.cli.attach_client import attach
+    from claude_lsp.cli.print_client import run_session
+
+    attached = await attach(Path.cwd())
+    if attached is None:
+        return None
+    try:
+        return await run_session(
+            args, prompt, attached.connection, attach_token=attached.lock.token
+        )
+    finally:
+        await attached.connection.close()
+
+
+async def run_in_process(
+    args: argparse.Namespace,
+    prompt: str,
+    model_client: ModelClient,
+    settings: dict[str, Any] | None,
+) -> int:
+    """Answer through a server started in this process."""
+    from claude_lsp.cli.inprocess import connect_in_process
+    from claude_lsp.cli.print_client import run_session
+
+    connection, server = connect_in_process(model_client)
+    try:
+        return await run_session(args, prompt, connection, settings=settings)
+    finally:
+        await connection.close()
+        await server.close()
 
 
 def settings_give_credentials(editor: dict[str, Any] | None) -> bool:

@@ -16,6 +16,7 @@ from pygls.exceptions import JsonRpcException
 
 from claude_lsp.agent.prompt_content import PROMPT_SCHEMA
 from claude_lsp.lsp import errors
+from claude_lsp.lsp.attach import requesting_protocol
 from claude_lsp.lsp.editor_context import EDITOR_CONTEXT_SCHEMA, editor_context_block
 from claude_lsp.lsp.host import ClientPermissionAsker, EditorFiles, UpdateStream
 from claude_lsp.lsp.progress import TurnProgress, await_unless_cancelled, summary
@@ -23,6 +24,8 @@ from claude_lsp.lsp.protocol import client_extension
 from claude_lsp.schema import schema_error
 
 if TYPE_CHECKING:
+    from pygls.protocol import LanguageServerProtocol
+
     from claude_lsp.agent.events import SessionEvent
     from claude_lsp.agent.session import Session, SessionOptions
     from claude_lsp.index.build import SymbolIndex
@@ -166,6 +169,8 @@ class SessionEvents:
 class HostedSession:
     session: Session
     events: SessionEvents
+    client: LanguageServerProtocol
+    """The connection that opened it: the editor's, or an attached terminal client's."""
 
 
 class ChatService:
@@ -229,11 +234,17 @@ class ChatService:
         return self._model_client
 
     async def new_session(self, params: Any) -> dict[str, Any]:
+        client = requesting_protocol(self._server)
         options = await self._options(checked(NEW_SESSION_SCHEMA, params))
-        hosted = self._host(options, str(uuid.uuid4()))
-        self._current = hosted.session.id
+        hosted = self._host(options, str(uuid.uuid4()), client)
+        self._make_current(hosted)
         self._announce_commands_after_reply(hosted)
         return self._describe(hosted.session)
+
+    def _make_current(self, hosted: HostedSession) -> None:
+        """The editor's latest session is the one its "add to chat" actions feed."""
+        if hosted.client is self._server.protocol:
+            self._current = hosted.session.id
 
     async def load_session(self, params: Any) -> dict[str, Any]:
         """claude/session/load: this server's session, or one read back from its transcript.
@@ -243,17 +254,26 @@ class ChatService:
         replayed as claude/session/update notifications before the answer.
         """
         params = checked(LOAD_SESSION_SCHEMA, params)
+        client = requesting_protocol(self._server)
         fork = bool(params.get("forkSession"))
         hosted = None if fork else self._sessions.get(params["sessionId"])
+        if hosted is not None and hosted.client is not client:
+            # Another client's session: it moves to this one, from its transcript.
+            if hosted.session.busy:
+                raise errors.invalid_request("the session is running a prompt in another client")
+            await self.close_session(hosted.session.id)
+            hosted = None
         if hosted is None:
-            hosted = await self._from_transcript(params, fork=fork)
+            hosted = await self._from_transcript(params, client, fork=fork)
         hosted.session.replay()
         hosted.events.updates.flush()
-        self._current = hosted.session.id
+        self._make_current(hosted)
         self._announce_commands_after_reply(hosted)
         return self._describe(hosted.session)
 
-    async def _from_transcript(self, params: dict[str, Any], *, fork: bool) -> HostedSession:
+    async def _from_transcript(
+        self, params: dict[str, Any], client: LanguageServerProtocol, *, fork: bool
+    ) -> HostedSession:
         """Host the session a transcript holds or, for a fork, a new one with a copy of it.
 
         The fork's transcript starts with the copied lines (under its own id), so loading
@@ -271,7 +291,7 @@ class ChatService:
         if not cwd and running is not None:
             cwd = str(running.session.options.cwd)
         options = await self._options({**params, "cwd": cwd or str(Path.home())})
-        hosted = self._host(options, str(uuid.uuid4()) if fork else session_id)
+        hosted = self._host(options, str(uuid.uuid4()) if fork else session_id, client)
         copy = hosted.session.transcript if fork else None
         if copy is not None:
             await asyncio.to_thread(copy.copy_in, entries)
@@ -328,26 +348,33 @@ class ChatService:
             ],
         )
 
-    def _host(self, options: SessionOptions, session_id: str) -> HostedSession:
+    def _host(
+        self, options: SessionOptions, session_id: str, client: LanguageServerProtocol
+    ) -> HostedSession:
+        """Host a session for `client`: its updates and questions go there; its files are
+        the editor's whichever client it is."""
         from claude_lsp.agent.session import Session
 
-        extension = client_extension(self._server.client_capabilities)
+        extension = client_extension(client.client_capabilities)
         events = SessionEvents(
-            UpdateStream(self._server, session_id, enabled=bool(extension.get("sessionUpdate")))
+            UpdateStream(client, session_id, enabled=bool(extension.get("sessionUpdate")))
         )
         files = EditorFiles(self._server)
         models = self._models()
+        asker = ClientPermissionAsker.for_session(
+            self._server, client, session_id, options.cwd, files
+        )
         session = Session(
             options,
             model_client=models,
             files=files,
             emit=events,
-            asker=ClientPermissionAsker.for_session(self._server, session_id, options.cwd, files),
+            asker=asker,
             session_id=session_id,
         )
         if session.credentials.usable:  # from the environment, the settings' env or apiKeyHelper
             models.warm_up()  # load the SDK before the first prompt needs it
-        hosted = self._sessions[session_id] = HostedSession(session, events)
+        hosted = self._sessions[session_id] = HostedSession(session, events, client)
         self._show_warnings(session.warnings)
         return hosted
 
@@ -445,8 +472,16 @@ class ChatService:
         """A new session for a server-side client (the chat file, a code action's task)."""
         session_id = str(uuid.uuid4())
         params = {"cwd": str(cwd), "disallowedTools": list(disallowed_tools)}
-        self._host(await self._options(params), session_id)
+        self._host(await self._options(params), session_id, self._server.protocol)
         return session_id
+
+    async def client_closed(self, client: LanguageServerProtocol) -> None:
+        """An attached client went away: its sessions stop (their transcripts stay, so
+        `--resume` brings them back)."""
+        for session_id, hosted in list(self._sessions.items()):
+            if hosted.client is client:
+                hosted.session.cancel()
+                await self.close_session(session_id)
 
     async def prompt(
         self, params: Any, observer: Callable[[SessionEvent], None] | None = None
@@ -477,8 +512,13 @@ class ChatService:
         context = [*({"type": "text", "text": text} for text in attached), *context]
         result: dict[str, Any] | None = None
         error: str | None = None
-        progress = await TurnProgress.start(
-            self._server, params.get("workDoneToken"), _first_line(content), session.cancel
+        # The editor's status line shows its own sessions' turns; a terminal shows its own.
+        progress = (
+            await TurnProgress.start(
+                self._server, params.get("workDoneToken"), _first_line(content), session.cancel
+            )
+            if hosted.client is self._server.protocol
+            else None
         )
         hosted.events.progress = progress
         hosted.events.observer = observer

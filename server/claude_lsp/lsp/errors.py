@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from typing import Any
 
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcInvalidRequest
+
+log = logging.getLogger(__name__)
 
 NO_CREDENTIALS = -32001
 MODEL_FAILURE = -32002
@@ -50,3 +54,19 @@ class ExpectedErrorFilter(logging.Filter):
 
 def quiet_expected_errors() -> None:
     logging.getLogger("pygls.protocol.json_rpc").addFilter(ExpectedErrorFilter())
+
+
+def answer_unreadable_message(protocol: Any, error: Exception) -> None:
+    """Answer a message that could not be read on `protocol`'s connection.
+
+    JSON-RPC wants a -32700 (bad JSON) or -32600 (not a valid message) response with a
+    null id, where pygls would only log it (and pop an "Error in server" up).
+    """
+    code = -32700 if isinstance(error, json.JSONDecodeError) else -32600
+    kind = "Parse error" if code == -32700 else "Invalid request"
+    log.warning("%s in a message from the client: %s", kind, error)
+    # No public pygls API answers a message without an id; typed messages would drop the
+    # null id, so send the JSON-RPC error object as it is.
+    protocol._send_data(
+        {"jsonrpc": "2.0", "id": None, "error": {"code": code, "message": f"{kind}: {error}"}}
+    )

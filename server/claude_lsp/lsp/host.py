@@ -33,6 +33,7 @@ from claude_lsp.policy.questions import PermissionAnswer, PermissionQuestion
 
 if TYPE_CHECKING:
     from pygls.lsp.server import LanguageServer
+    from pygls.protocol import LanguageServerProtocol
     from pygls.workspace import TextDocument
 
 log = logging.getLogger(__name__)
@@ -228,34 +229,49 @@ class ClientPermissionAsker:
     """Asks the user through the client, by the best means it has (PROTOCOL.md's chain).
 
     `claude/session/requestPermission` (ACP's request shape, with the diff or command)
-    when the client opted in; otherwise `approvals.Approvals`: window/showMessageRequest,
-    then the approval queue.
+    on the session's connection when its client opted in; otherwise, for the editor's
+    own sessions, `approvals.Approvals`: window/showMessageRequest, then the approval
+    queue. An attached terminal client that did not opt in is never asked through the
+    editor.
     """
 
     def __init__(
-        self, server: LanguageServer, session_id: str, cwd: Path, files: EditorFiles
+        self,
+        server: LanguageServer,
+        client: LanguageServerProtocol,
+        session_id: str,
+        cwd: Path,
+        files: EditorFiles,
     ) -> None:
         self._server = server
+        self._client = client
         self._session_id = session_id
         self._cwd = cwd
         self._files = files
-        extension = client_extension(server.client_capabilities)
+        extension = client_extension(client.client_capabilities)
         self._opted_in = bool(extension.get("requestPermission"))
 
     @classmethod
     def for_session(
-        cls, server: LanguageServer, session_id: str, cwd: Path, files: EditorFiles
+        cls,
+        server: LanguageServer,
+        client: LanguageServerProtocol,
+        session_id: str,
+        cwd: Path,
+        files: EditorFiles,
     ) -> ClientPermissionAsker | None:
-        """The asker for a new session, or None when no one could answer.
+        """The asker for a new session of `client`, or None when no one could answer.
 
         None gives the core's immediate, explained denial: better than a question a
         client with no dialogs, diagnostics or commands (print mode) never shows.
         """
         from claude_lsp.lsp.approvals import approvals_of
 
-        asker = cls(server, session_id, cwd, files)
+        asker = cls(server, client, session_id, cwd, files)
         if asker._opted_in:
             return asker
+        if client is not server.protocol:
+            return None
         approvals = approvals_of(server)
         return asker if approvals is not None and approvals.can_ask() else None
 
@@ -295,7 +311,7 @@ class ClientPermissionAsker:
         options = _options(question)
         try:
             response = await client_reply(
-                self._server.protocol.send_request_async(
+                self._client.send_request_async(
                     REQUEST_PERMISSION,
                     {"sessionId": self._session_id, "toolCall": tool_call, "options": options},
                 )
@@ -370,8 +386,8 @@ class UpdateStream:
     opt in (`experimental.claude.sessionUpdate`) get nothing.
     """
 
-    def __init__(self, server: LanguageServer, session_id: str, *, enabled: bool) -> None:
-        self._server = server
+    def __init__(self, client: LanguageServerProtocol, session_id: str, *, enabled: bool) -> None:
+        self._client = client
         self._session_id = session_id
         self._enabled = enabled
         self._pending: list[AgentText | AgentThought] = []
@@ -409,6 +425,6 @@ class UpdateStream:
         self._send(AgentText(text) if isinstance(first, AgentText) else AgentThought(text))
 
     def _send(self, event: SessionEvent) -> None:
-        self._server.protocol.notify(
+        self._client.notify(
             SESSION_UPDATE, {"sessionId": self._session_id, "update": to_session_update(event)}
         )

@@ -15,7 +15,8 @@ from lsprotocol import types
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
-PROTOCOL_VERSION = 1
+from claude_lsp.lsp.wire import PROTOCOL_VERSION
+
 PREFIX = "claude/"
 NOTIFICATIONS = frozenset({"claude/session/cancel", "claude/session/update"})
 

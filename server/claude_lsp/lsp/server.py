@@ -6,7 +6,6 @@ Importing this module must stay cheap (no anthropic, no grammars): editors time 
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -15,12 +14,13 @@ from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 
 from claude_lsp.lsp.approvals import register_approvals
+from claude_lsp.lsp.attach import accept_attached_clients
 from claude_lsp.lsp.chat import ChatService
 from claude_lsp.lsp.chat_file import ChatFiles
 from claude_lsp.lsp.claude_actions import ClaudeActions
 from claude_lsp.lsp.code_intelligence import register_code_intelligence
 from claude_lsp.lsp.editor_settings import EditorSettings
-from claude_lsp.lsp.errors import quiet_expected_errors
+from claude_lsp.lsp.errors import answer_unreadable_message, quiet_expected_errors
 from claude_lsp.lsp.notifications import add_notification_listener
 from claude_lsp.lsp.process_exit import arm_exit_watchdog
 from claude_lsp.lsp.protocol import ClaudeProtocol
@@ -53,30 +53,20 @@ class ClaudeLanguageServer(LanguageServer):
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Answer a message that could not be parsed instead of only logging it.
 
-        JSON-RPC wants a -32700 (bad JSON) or -32600 (not a valid message) response
-        with a null id; pygls would log and show an "Error in server" popup. pygls'
-        reading loop reports those with `source` JsonRpcException; errors a request
+        pygls' reading loop reports those with `source` JsonRpcException; errors a request
         handler raised on purpose (source FeatureRequestError) were already answered.
         """
         if source is JsonRpcException:
-            code = -32700 if isinstance(error, json.JSONDecodeError) else -32600
-            kind = "Parse error" if code == -32700 else "Invalid request"
-            log.warning("%s in a message from the client: %s", kind, error)
-            # No public pygls API answers a message without an id; typed messages would
-            # drop the null id, so send the JSON-RPC error object as it is.
-            self.protocol._send_data(
-                {
-                    "jsonrpc": "2.0",
-                    "id": None,
-                    "error": {"code": code, "message": f"{kind}: {error}"},
-                }
-            )
+            answer_unreadable_message(self.protocol, error)
             return
         super().report_server_error(error, source)
 
 
-def create_server(model_client: ModelClient | None = None) -> ClaudeLanguageServer:
-    """The server; `model_client` lets print mode hand over an already warming one."""
+def create_server(
+    model_client: ModelClient | None = None, *, attachable: bool = False
+) -> ClaudeLanguageServer:
+    """The server; `model_client` lets print mode hand over an already warming one.
+    An `attachable` server (one an editor started) takes terminal clients too."""
     quiet_expected_errors()
     server = ClaudeLanguageServer(model_client)
     # First among the exit listeners, so that theirs (closing the index) are bounded too.
@@ -91,6 +81,8 @@ def create_server(model_client: ModelClient | None = None) -> ClaudeLanguageServ
     ClaudeActions(server, chat_files).register()
     Reviews(server).register()
     server.chat.indexes = register_code_intelligence(server)
+    if attachable:
+        accept_attached_clients(server)
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: ClaudeLanguageServer, params: None) -> None:
