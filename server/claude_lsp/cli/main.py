@@ -1,4 +1,5 @@
-"""`claude-lsp`: serve LSP (stdio or TCP) or answer one prompt in print mode.
+"""`claude-lsp`: serve LSP (stdio or TCP), chat in the terminal, or answer one prompt in
+print mode.
 
 Only argparse is imported up front; each mode imports what it needs, so `--version`
 and the server's start-up stay fast.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -21,7 +23,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="A coding agent that runs as a Language Server. With no mode flag it "
         "serves LSP on stdio.",
     )
-    parser.add_argument("prompt", nargs="?", help="the prompt (print mode)")
+    parser.add_argument(
+        "prompt", nargs="?", help="the prompt (print mode), or the chat's first message"
+    )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     transport = parser.add_argument_group("server")
     transport.add_argument("--stdio", action="store_true", help="serve LSP on stdio (default)")
@@ -33,7 +37,16 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("debug", "info", "warning", "error"),
         help="log verbosity (default: warning; error in print mode)",
     )
-    printing = parser.add_argument_group("print mode")
+    parser.add_argument(
+        "--chat", action="store_true", help="chat in the terminal (an LSP client of the server)"
+    )
+    parser.add_argument(
+        "--no-attach",
+        action="store_true",
+        help="clients: start a server of their own even when an editor's server runs for "
+        "this folder; a server: take no terminal clients",
+    )
+    printing = parser.add_argument_group("print mode and chat")
     printing.add_argument(
         "-p",
         "--print",
@@ -97,11 +110,6 @@ def build_parser() -> argparse.ArgumentParser:
         "-r", "--resume", metavar="SESSION_ID", help="continue the conversation with this id"
     )
     printing.add_argument(
-        "--no-attach",
-        action="store_true",
-        help="start a server of its own even when an editor's server runs for this folder",
-    )
-    printing.add_argument(
         "--fork-session",
         action="store_true",
         help="with --continue or --resume: go on in a new session; the old one stays as it was",
@@ -135,20 +143,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         from claude_lsp.lsp.process_exit import exit_now
 
         exit_now(run_print_mode(args))
-    if args.prompt:
-        print(
-            "claude-lsp: a prompt needs -p/--print (interactive chat is not built yet)",
-            file=sys.stderr,
-        )
-        return 2
+    if args.chat or args.prompt:
+        # Logs go to --log-file only: the terminal is the chat's.
+        configure_logging(args.log_level, args.log_file or os.devnull, default=logging.ERROR)
+        import asyncio
+
+        from claude_lsp.cli.chat.app import run_chat
+
+        return asyncio.run(run_chat(args))
     configure_logging(args.log_level, args.log_file, default=logging.WARNING)
-    return serve(args.tcp)
+    return serve(args.tcp, attachable=not args.no_attach)
 
 
-def serve(tcp: str | None) -> int:
+def serve(tcp: str | None, *, attachable: bool) -> int:
     from claude_lsp.lsp.server import create_server
 
-    server = create_server(attachable=True)
+    server = create_server(attachable=attachable)
     if tcp:
         host, _, port = tcp.rpartition(":")
         if not host or not port.isdigit():

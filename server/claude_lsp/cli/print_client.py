@@ -20,64 +20,7 @@ from typing import Any
 from claude_lsp.cli.attach_client import initialize_params
 from claude_lsp.cli.print_output import PrintOutput, result_object
 from claude_lsp.cli.rpc import RpcConnection, RpcError
-
-
-def _session_params(args: argparse.Namespace, cwd: Path) -> dict[str, Any]:
-    params: dict[str, Any] = {
-        "cwd": str(cwd),
-        "mcpServers": [],
-        "allowedTools": args.allowed_tools,
-        "disallowedTools": args.disallowed_tools,
-        "additionalDirectories": [str(Path(d).resolve()) for d in args.add_dirs],
-    }
-    if args.permission_mode:
-        params["modeId"] = args.permission_mode
-    if args.model:
-        params["model"] = args.model
-    if args.max_turns is not None:
-        params["maxTurns"] = args.max_turns
-    if args.append_system_prompt:
-        params["appendSystemPrompt"] = args.append_system_prompt
-    return params
-
-
-class ResumeError(Exception):
-    """--continue or --resume found nothing it may continue here."""
-
-
-async def _open_session(client: RpcConnection, args: argparse.Namespace, cwd: Path) -> Any:
-    """A new session, or the one --continue / --resume names (a copy, with --fork-session)."""
-    params = _session_params(args, cwd)
-    if not (args.continue_session or args.resume):
-        return await client.request("claude/session/new", params)
-    session_id = args.resume or await _latest_session(client, cwd)
-    params["sessionId"] = session_id
-    if args.fork_session:
-        params["forkSession"] = True  # a new transcript, in this directory's folder
-    else:
-        del params["cwd"]  # the session's own, checked below
-    try:
-        session = await client.request("claude/session/load", params)
-    except RpcError as exc:
-        if "unknown sessionId" in exc.message:
-            raise ResumeError(f"no conversation found with session id {session_id}") from exc
-        raise
-    started_in = session["_meta"]["claude"]["cwd"]
-    if not args.fork_session and Path(started_in) != cwd.resolve():
-        # Going on here would split its transcript between two project folders.
-        raise ResumeError(
-            f"session {session_id} belongs to {started_in}: resume it from there, "
-            "or add --fork-session to carry it on here"
-        )
-    return session
-
-
-async def _latest_session(client: RpcConnection, cwd: Path) -> str:
-    """The id of the conversation in `cwd` that changed last (the list is newest first)."""
-    listed = await client.request("claude/session/list", {"cwd": str(cwd)})
-    if not listed["sessions"]:
-        raise ResumeError(f"no conversation found to continue in {cwd}")
-    return str(listed["sessions"][0]["sessionId"])
+from claude_lsp.cli.session_open import ResumeError, open_session
 
 
 async def run_session(
@@ -112,7 +55,7 @@ async def run_session(
             ),
         )
         client.notify("initialized", {})
-        session = await _open_session(client, args, cwd)
+        session = await open_session(client, args, cwd)
         opened.set()
         meta = session.get("_meta", {}).get("claude", {})
         output.facts.session_id = session["sessionId"]

@@ -1,0 +1,1 @@
+"""`claude-lsp --chat`: an interactive terminal client of the language server."""

@@ -1,0 +1,69 @@
+"""The chat's server: the editor's for this folder when one runs (attached), else one
+started for the chat over stdio."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from claude_lsp.cli.attach_client import STREAM_LIMIT, attach
+from claude_lsp.cli.rpc import RpcConnection
+
+STOP_SECONDS = 5.0
+
+
+@dataclass
+class ServerLink:
+    connection: RpcConnection
+    attach_token: str | None
+    description: str
+    close: Callable[[], Awaitable[None]]
+
+
+async def connect(cwd: Path, *, no_attach: bool, log_file: str | None) -> ServerLink:
+    if not no_attach:
+        attached = await attach(cwd)
+        if attached is not None:
+            return ServerLink(
+                attached.connection,
+                attached.lock.token,
+                f"attached to the server of {attached.lock.root} (pid {attached.lock.pid})",
+                attached.connection.close,
+            )
+    return await _spawn(log_file)
+
+
+async def _spawn(log_file: str | None) -> ServerLink:
+    """`claude-lsp` over stdio, taking no attached clients of its own; its log goes to
+    `log_file` or nowhere (the terminal is the chat's)."""
+    argv = [sys.executable, "-m", "claude_lsp", "--stdio", "--no-attach"]
+    if log_file:
+        argv += ["--log-file", log_file]
+    process = await asyncio.create_subprocess_exec(
+        *argv,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        limit=STREAM_LIMIT,
+    )
+    assert process.stdin is not None and process.stdout is not None
+    connection = RpcConnection(process.stdout, process.stdin)
+    connection.start()
+
+    async def close() -> None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(connection.request("shutdown"), STOP_SECONDS)
+            connection.notify("exit")
+        try:
+            await asyncio.wait_for(process.wait(), STOP_SECONDS)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+        await connection.close()
+
+    return ServerLink(connection, None, f"server started (pid {process.pid})", close)
