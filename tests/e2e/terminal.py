@@ -4,6 +4,7 @@ pane shows is read back (capture-pane)."""
 from __future__ import annotations
 
 import shlex
+import shutil
 import subprocess
 import time
 import uuid
@@ -16,6 +17,8 @@ class Tmux:
     """One program in its own tmux server (a private socket), in a pane of fixed size."""
 
     def __init__(self, argv: list[str], cwd: Path, env: dict[str, str], script: Path) -> None:
+        if shutil.which("tmux") is None:
+            raise RuntimeError("the terminal chat tests need tmux: apt-get install tmux")
         self._socket = f"cl-{uuid.uuid4().hex[:12]}"
         # The environment goes through a script: tmux starts panes with its own.
         exports = "".join(f"export {key}={shlex.quote(value)}\n" for key, value in env.items())

@@ -62,3 +62,22 @@ def test_server_start_up_does_not_load_heavy_modules() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_print_mode_attached_to_a_server_loads_no_lsp_stack() -> None:
+    """Attached to a warm server, `claude-lsp -p` is a thin client: what it imports must
+    start in a fraction of the time the server's imports take."""
+    code = (
+        "import sys\n"
+        "from claude_lsp.cli.main import build_parser\n"
+        "from claude_lsp.cli.print_mode import run_attached\n"
+        "from claude_lsp.cli.print_client import run_session\n"
+        "from claude_lsp.cli.attach_client import attach\n"
+        "heavy = ['pygls', 'lsprotocol', 'anthropic', 'jsonschema', 'claude_lsp.lsp.server',\n"
+        "         'claude_lsp.agent.session', 'rich', 'prompt_toolkit']\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "[]"
