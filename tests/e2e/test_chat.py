@@ -156,7 +156,7 @@ def test_ctrl_c_stops_a_turn_and_twice_at_an_empty_prompt_exits(
     chat.wait_for("[exited 0]")
 
 
-def test_slash_commands_complete_from_the_session(
+def test_slash_commands_and_file_mentions_complete(
     fake_api: FakeAnthropic, project: Path, chat_env: dict[str, str], terminals: list[Tmux]
 ) -> None:
     commands = project / ".claude" / "commands"
@@ -174,6 +174,12 @@ def test_slash_commands_complete_from_the_session(
     screen = chat.wait_for("/compact")
     assert "/context" in screen and "/cost" in screen
     assert "/greet-team" not in screen.split("> /co")[-1]
+
+    chat.send("C-u")
+    chat.type("look at @cal")
+    chat.wait_for(" @calc.py")  # in the menu, gitignore-aware (ripgrep's list)
+    chat.send("Tab")
+    chat.wait_for("> look at @calc.py")
 
 
 def test_bang_runs_a_command_the_model_sees_next_turn(

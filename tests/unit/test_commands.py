@@ -355,6 +355,29 @@ async def test_allowed_tools_last_until_the_command_turn_is_cancelled(
     assert session.policy.allow == before
 
 
+async def test_a_plain_prompt_includes_the_files_it_mentions(
+    fake_api: FakeAnthropic, tmp_path: Path, sessions: list[Session]
+) -> None:
+    (tmp_path / "calc.py").write_text("def add(a, b):\n    return a - b\n")
+    (tmp_path / "secret.env").write_text("TOKEN=hidden\n")
+    (tmp_path / ".claude").mkdir()
+    (tmp_path / ".claude" / "settings.json").write_text(
+        '{"permissions": {"deny": ["Read(./secret.env)"]}}'
+    )
+    fake_api.script(reply(text("seen")))
+    events: list[SessionEvent] = []
+    session = open_session(sessions, fake_api, tmp_path, events, asker=None)
+
+    await session.prompt([{"type": "text", "text": "fix @calc.py, not @secret.env or @nope.py"}])
+
+    sent = fake_api.message_requests()[0].body["messages"][0]["content"]
+    texts = [block["text"] for block in sent if block.get("type") == "text"]
+    assert texts[0] == "fix @calc.py, not @secret.env or @nope.py"
+    assert any("return a - b" in text for text in texts[1:])
+    assert not any("TOKEN=hidden" in text for text in texts)
+    assert any(text.startswith("@secret.env was not included:") for text in texts)
+
+
 async def test_resume_takes_over_another_sessions_history(
     fake_api: FakeAnthropic, tmp_path: Path, sessions: list[Session]
 ) -> None:

@@ -39,12 +39,14 @@ from claude_lsp.agent.slash_commands import CommandPrompt, available_commands, r
 from claude_lsp.agent.system_prompt import PromptEnvironment, build_system_prompt
 from claude_lsp.agent.tool_runner import INTERRUPTED, ToolRunner, call_started, error_result
 from claude_lsp.commands.builtin import parse_slash_call
+from claude_lsp.commands.expansion import CommandEnv, include_files
 from claude_lsp.git.context import git_snapshot
 from claude_lsp.hooks import EventOutcome, HookConfig, HookEvent
 from claude_lsp.hooks.prompt_hook import JUDGE_SYSTEM_PROMPT
 from claude_lsp.host import EventSink, FileAccess, PermissionAsker
 from claude_lsp.index.on_demand import IndexOnDemand
 from claude_lsp.memory.discovery import load_memory
+from claude_lsp.memory.imports import import_targets
 from claude_lsp.memory.render import render
 from claude_lsp.models.client import ModelClient, ModelError, ModelResponse, StreamCallbacks
 from claude_lsp.models.credentials import SessionCredentials
@@ -557,6 +559,8 @@ class Session:
             content = [*outcome.content, *content[1:]]
             model = resolve_model(outcome.model) if outcome.model else None
             self._grant_command_rules(outcome.allowed_tools)
+        elif first.get("type") == "text":
+            content = [*content, *await self._mentioned_files(str(first.get("text", "")))]
         submitted = await self.hooks.run(HookEvent.USER_PROMPT_SUBMIT, prompt=_text_of(content))
         if submitted is not None and (submitted.stop or submitted.blocked):
             stats.last_text = (
@@ -569,6 +573,15 @@ class Session:
         if self.policy.mode is PermissionMode.PLAN and self.policy.plan_file is not None:
             context.append({"type": "text", "text": plan_mode_reminder(self.policy.plan_file)})
         return await self._run_turn([*context, *content], stats, runner, model)
+
+    async def _mentioned_files(self, text: str) -> list[dict[str, Any]]:
+        """The files a prompt names with `@path`, read as a custom command's are (under the
+        same policy), so the model has them without asking: Claude Code's mentions."""
+        targets = import_targets(text)
+        if not targets:
+            return []
+        env = CommandEnv(self.tools, self.policy, self.ctx, self.options.cwd)
+        return await include_files(targets, env)
 
     async def _run_turn(
         self,
