@@ -213,10 +213,10 @@ async def prompt(
 
 
 def turn_progress(client: LanguageClient) -> dict[Any, list[Any]]:
-    """The client's work-done progresses of Claude turns, by token (without the symbol
-    index's "Indexing symbols", which runs beside them after `initialized`)."""
+    """The client's work-done progresses of Claude turns, by token (not the symbol
+    index's, which run beside them after `initialized`)."""
     return {
         token: reports
         for token, reports in client.progress_reports.items()
-        if not reports or getattr(reports[0], "title", None) != "Indexing symbols"
+        if not reports or getattr(reports[0], "title", None) == "Claude"
     }

@@ -199,6 +199,22 @@ def test_bang_runs_a_command_the_model_sees_next_turn(
     assert "marker-from-the-shell" in sent
 
 
+def test_a_trailing_backslash_continues_the_message_on_a_new_line(
+    fake_api: FakeAnthropic, project: Path, chat_env: dict[str, str], terminals: list[Tmux]
+) -> None:
+    fake_api.script(reply(text("two lines received")))
+    chat = open_chat(terminals, project, chat_env)
+
+    chat.type("first line\\")
+    chat.send("Enter")
+    chat.type("second line")
+    chat.send("Enter")
+    chat.wait_for("two lines received")
+
+    sent = fake_api.message_requests()[0].body["messages"][0]["content"]
+    assert any(block.get("text") == "first line\nsecond line" for block in sent)
+
+
 def test_shift_tab_cycles_the_permission_mode(
     fake_api: FakeAnthropic, project: Path, chat_env: dict[str, str], terminals: list[Tmux]
 ) -> None:

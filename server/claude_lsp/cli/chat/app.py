@@ -219,7 +219,9 @@ async def run_chat(args: argparse.Namespace) -> int:
     from claude_lsp.cli.chat.connect import connect
 
     cwd = Path.cwd().resolve()
-    link = await connect(cwd, no_attach=args.no_attach, log_file=args.log_file)
+    link = await connect(
+        cwd, no_attach=args.no_attach, log_file=args.log_file, log_level=args.log_level
+    )
     try:
         return await ChatApp(args, link, cwd).run(args.prompt)
     finally:

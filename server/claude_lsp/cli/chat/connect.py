@@ -25,7 +25,9 @@ class ServerLink:
     close: Callable[[], Awaitable[None]]
 
 
-async def connect(cwd: Path, *, no_attach: bool, log_file: str | None) -> ServerLink:
+async def connect(
+    cwd: Path, *, no_attach: bool, log_file: str | None, log_level: str | None
+) -> ServerLink:
     if not no_attach:
         attached = await attach(cwd)
         if attached is not None:
@@ -35,15 +37,17 @@ async def connect(cwd: Path, *, no_attach: bool, log_file: str | None) -> Server
                 f"attached to the server of {attached.lock.root} (pid {attached.lock.pid})",
                 attached.connection.close,
             )
-    return await _spawn(log_file)
+    return await _spawn(log_file, log_level)
 
 
-async def _spawn(log_file: str | None) -> ServerLink:
+async def _spawn(log_file: str | None, log_level: str | None) -> ServerLink:
     """`claude-lsp` over stdio, taking no attached clients of its own; its log goes to
     `log_file` or nowhere (the terminal is the chat's)."""
     argv = [sys.executable, "-m", "claude_lsp", "--stdio", "--no-attach"]
     if log_file:
         argv += ["--log-file", log_file]
+    if log_level:
+        argv += ["--log-level", log_level]
     process = await asyncio.create_subprocess_exec(
         *argv,
         stdin=subprocess.PIPE,
