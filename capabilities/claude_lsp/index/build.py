@@ -49,6 +49,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool, ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
@@ -59,12 +60,15 @@ from claude_lsp.index.store import (
     EncodedSymbols,
     FileRecord,
     IndexStore,
+    ReadReferences,
     StoredFile,
     cache_file,
     defined_names,
     definition_rows,
+    encode_references,
     encode_rows,
     encode_symbols,
+    store_references,
     to_definition,
     to_references,
 )
@@ -140,6 +144,8 @@ class _Parsed(NamedTuple):
     error: str
 
 
+# One file of a worker's batch: path, language, and the stat of the version to read.
+_Batched = tuple[str, str, int, int]
 # One file of a worker's batch as it travels back: (path, mtime_ns, size, (definitions,
 # names, references) of its `EncodedSymbols` or None, error)
 _Sent = tuple[str, int, int, tuple[bytes, bytes, list[tuple[str, bytes]] | None] | None, str]
@@ -160,8 +166,8 @@ def _start_worker(languages: Sequence[str], references: bool) -> None:
         prepare(language, references)
 
 
-def _parse_files(root: str, files: Sequence[tuple[str, str]], references: bool) -> bytes:
-    """Read and parse `files` ((relative path, language) pairs), a worker's whole job: the
+def _parse_files(root: str, files: Sequence[_Batched], references: bool) -> bytes:
+    """Read and parse `files` (see `_Batched`), a worker's whole job: the
     results, marshalled (see `_Sent`), are one compact message back. Their references are
     read only when `references` is set. The stat sent back is taken before the file is read:
     a file written meanwhile looks changed at the next scan."""
@@ -169,7 +175,7 @@ def _parse_files(root: str, files: Sequence[tuple[str, str]], references: bool) 
 
     base = Path(root)
     sent: list[_Sent] = []
-    for relative, language in files:
+    for relative, language, *_ in files:
         mtime_ns, size = 0, -1
         try:
             with open(base / relative, "rb") as file:
@@ -183,6 +189,28 @@ def _parse_files(root: str, files: Sequence[tuple[str, str]], references: bool) 
             encoded = (symbols.definitions, symbols.names, symbols.references)
             sent.append((relative, mtime_ns, size, encoded, ""))
     return marshal.dumps(sent)
+
+
+def _store_read_references(root: str, database: str, files: Sequence[_Batched]) -> bytes:
+    """Read the references of `files` and store them in the cache at `database` from here
+    (a worker): a file changed since the version given is left alone. The paths stored,
+    marshalled."""
+    from claude_lsp.index.extract import parse, rows_of
+
+    base = Path(root)
+    found: list[ReadReferences] = []
+    for relative, language, mtime_ns, size in files:
+        try:
+            with open(base / relative, "rb") as file:
+                stat = os.fstat(file.fileno())
+                if (stat.st_mtime_ns, stat.st_size) != (mtime_ns, size):
+                    continue
+                source = file.read()
+            _, used = rows_of(language, parse(language, source), True)
+        except Exception:  # unreadable or unparsable now: it stays unread
+            continue
+        found.append((relative, mtime_ns, size, encode_references(used or {})))
+    return marshal.dumps(store_references(Path(database), found))
 
 
 def _received(message: bytes) -> list[_Parsed]:
@@ -247,13 +275,13 @@ def _find(names: tuple[str, ...], name: str, start: int) -> int:
         return -1
 
 
-def _batches(files: Sequence[ScannedFile]) -> list[list[tuple[str, str]]]:
+def _batches(files: Sequence[ScannedFile]) -> list[list[_Batched]]:
     """Group files for the workers, largest first so no worker is left with a long tail."""
-    batches: list[list[tuple[str, str]]] = []
-    batch: list[tuple[str, str]] = []
+    batches: list[list[_Batched]] = []
+    batch: list[_Batched] = []
     size = 0
     for scanned in sorted(files, key=lambda f: f.size, reverse=True):
-        batch.append((scanned.path, scanned.language))
+        batch.append((scanned.path, scanned.language, scanned.mtime_ns, scanned.size))
         size += scanned.size
         if size >= BATCH_BYTES or len(batch) >= BATCH_FILES:
             batches.append(batch)
@@ -263,11 +291,13 @@ def _batches(files: Sequence[ScannedFile]) -> list[list[tuple[str, str]]]:
     return batches
 
 
-def _shared_languages(batches: Sequence[Sequence[tuple[str, str]]]) -> list[str]:
+def _shared_languages(batches: Sequence[Sequence[_Batched]]) -> list[str]:
     """The languages of more than one batch, which every worker will likely need: the
     workers get them ready while they start (a language of one batch is left to the worker
     that gets it)."""
-    batches_of = Counter(language for batch in batches for language in {lang for _, lang in batch})
+    batches_of = Counter(
+        language for batch in batches for language in {entry[1] for entry in batch}
+    )
     return [language for language, count in batches_of.most_common() if count > 1]
 
 
@@ -384,6 +414,7 @@ class SymbolIndex:
         unread = self._unread()
         if not unread or self._closed:
             return 0
+        await self._flush()  # the workers update the rows of committed files only
         parsed, _ = await self._parse(unread, on_progress, references=True)
         await self._flush()
         return parsed
@@ -411,24 +442,32 @@ class SymbolIndex:
         total = len(stale)
         done = parsed = 0
 
-        def merge(message: bytes) -> None:
+        root = str(self.root)
+        # References go from the workers straight into the cache when there is one.
+        work: Callable[[Sequence[_Batched]], bytes] = (
+            partial(_store_read_references, root, str(self._store.path))
+            if references and self._store is not None
+            else partial(_parse_files, root, references=references)
+        )
+
+        def merge(message: bytes, batch: Sequence[_Batched]) -> None:
             nonlocal done, parsed
-            result = _received(message)
-            if references:
-                parsed += self._merge_references(result)
+            if references and self._store is not None:
+                parsed += self._mark_references_read(marshal.loads(message), by_path)
+            elif references:
+                parsed += self._merge_references(_received(message))
             else:
-                parsed += self._merge_parsed(result, by_path)
-            done += len(result)
+                parsed += self._merge_parsed(_received(message), by_path)
+            done += len(batch)
             if on_progress is not None:
                 on_progress(done, total)
 
         if on_progress is not None:
             on_progress(0, total)
-        root = str(self.root)
         batches = _batches(stale)
         if sum(scanned.size for scanned in stale) <= INLINE_BYTES:
             for batch in batches:
-                merge(await asyncio.to_thread(_parse_files, root, batch, references))
+                merge(await asyncio.to_thread(work, batch), batch)
             return parsed, total - parsed
 
         loop = asyncio.get_running_loop()
@@ -441,14 +480,14 @@ class SymbolIndex:
         )
         self._pools.add(pool)
         try:
-            pending = [
-                loop.run_in_executor(pool, _parse_files, root, batch, references)
-                for batch in batches
-            ]
+
+            async def run(batch: list[_Batched]) -> tuple[bytes, list[_Batched]]:
+                return await loop.run_in_executor(pool, work, batch), batch
+
             broken = False
-            for next_done in asyncio.as_completed(pending):
+            for next_done in asyncio.as_completed([run(batch) for batch in batches]):
                 try:
-                    result = await next_done
+                    result, batch = await next_done
                 except BrokenProcessPool as exc:
                     # A worker died (a crash in a grammar): the files it and the queue held
                     # stay unindexed until the next build tries them again.
@@ -456,7 +495,7 @@ class SymbolIndex:
                         log.warning("symbol index workers failed: %s", exc)
                     broken = True
                     continue
-                merge(result)
+                merge(result, batch)
                 # Let requests in between batches, even when several finished at once.
                 await asyncio.sleep(0)
         finally:
@@ -485,9 +524,23 @@ class SymbolIndex:
         self._write(records, ())
         return sum(result.symbols is not None for result in results)
 
+    def _mark_references_read(self, stored: list[str], by_path: dict[str, ScannedFile]) -> int:
+        """Note the files whose references a worker stored, where the index still holds the
+        version read; returns how many."""
+        marked = 0
+        for path in stored:
+            entry, scanned = self._files.get(path), by_path[path]
+            if entry is not None and (entry.mtime_ns, entry.size) == (
+                scanned.mtime_ns,
+                scanned.size,
+            ):
+                entry.references_read = True
+                marked += 1
+        return marked
+
     def _merge_references(self, results: list[_Parsed]) -> int:
-        """Store the references read for files at the version the index holds (whose
-        definitions are in memory already); returns how many were stored."""
+        """Keep the references read for files at the version the index holds, without a
+        cache (their definitions are in memory already); returns how many were kept."""
         records: list[FileRecord] = []
         for result in results:
             entry = self._files.get(result.path)
@@ -537,7 +590,10 @@ class SymbolIndex:
             relative in self._files or await is_listed(self.root, relative)
         ):
             message = await asyncio.to_thread(
-                _parse_files, str(self.root), [(relative, scanned.language)], True
+                _parse_files,
+                str(self.root),
+                [(relative, scanned.language, scanned.mtime_ns, scanned.size)],
+                True,
             )
             (result,) = _received(message)
             if self._versions.get(relative) != version or self._closed:
@@ -596,9 +652,9 @@ class SymbolIndex:
         unread = self._unread()
         if unread and not self._closed:
             mentioning = await asyncio.to_thread(_mentioning, self.root, unread, name)
-            parsed, _ = await self._parse(mentioning, None, references=True)
-            if parsed:
-                await self._flush()
+            if mentioning:
+                await self._flush()  # the workers update the rows of committed files only
+                await self._parse(mentioning, None, references=True)
 
     @property
     def references_unread(self) -> int:

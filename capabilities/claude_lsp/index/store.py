@@ -27,6 +27,7 @@ loop's). The database is in WAL mode, so reads see the last committed write and 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import marshal
@@ -134,8 +135,58 @@ def encode_rows(rows: Sequence[DefinitionRow], used: UsedNames | None) -> Encode
     return EncodedSymbols(
         marshal.dumps(tuple(map(marshal.dumps, rows))),
         marshal.dumps((row_names, distinct)),
-        None if used is None else [(name, marshal.dumps(spans)) for name, spans in used.items()],
+        None if used is None else encode_references(used),
     )
+
+
+def encode_references(used: UsedNames) -> list[tuple[str, bytes]]:
+    """A file's references in the stored form: (name, marshalled spans) per name."""
+    return [(name, marshal.dumps(spans)) for name, spans in used.items()]
+
+
+# A file whose references were read outside the index's process: (path, mtime_ns, size of
+# the version read, its references as `encode_references` gives them)
+ReadReferences = tuple[str, int, int, list[tuple[str, bytes]]]
+
+
+def store_references(database: Path, found: Sequence[ReadReferences]) -> list[str]:
+    """Store references read by a worker process, on a connection of its own, for the
+    files the cache still holds at the version read; the paths stored (none when the
+    cache cannot be written: the files stay unread).
+
+    A pass over a whole workspace's references so never goes through the server's
+    memory; SQLite's locking orders these writes with the server's own.
+    """
+    try:
+        db = sqlite3.connect(database, timeout=30, isolation_level=None)
+    except sqlite3.Error:
+        return []
+    stored: list[str] = []
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        for path, mtime_ns, size, references in found:
+            row = db.execute(
+                "SELECT id FROM files WHERE path = ? AND mtime_ns = ? AND size = ?",
+                (path, mtime_ns, size),
+            ).fetchone()
+            if row is None:
+                continue  # changed (or gone) since: its own update reads them
+            db.execute('DELETE FROM "references" WHERE file_id = ?', row)
+            db.executemany(
+                'INSERT INTO "references" VALUES (?, ?, ?)',
+                [(row[0], name, spans) for name, spans in references],
+            )
+            db.execute("UPDATE definitions SET references_read = 1 WHERE file_id = ?", row)
+            stored.append(path)
+        db.execute("COMMIT")
+    except sqlite3.Error as exc:
+        log.warning("symbol index cache %s: references not stored: %s", database, exc)
+        with contextlib.suppress(sqlite3.Error):
+            db.execute("ROLLBACK")
+        stored = []
+    finally:
+        db.close()
+    return stored
 
 
 def encode_symbols(symbols: FileSymbols) -> EncodedSymbols:

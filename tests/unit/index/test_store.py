@@ -18,8 +18,10 @@ from claude_lsp.index.store import (
     cache_file,
     defined_names,
     definition_rows,
+    encode_references,
     encode_rows,
     encode_symbols,
+    store_references,
     to_definition,
     to_references,
 )
@@ -215,4 +217,35 @@ def test_a_database_damaged_after_opening_is_reset_not_fatal(tmp_path: Path) -> 
 
     assert [stored.path for stored in store.load()] == ["b.py"]
     assert [path for path, _ in store.references("shout")] == ["b.py"]
+    store.close()
+
+
+def test_references_stored_from_another_connection_need_the_version_the_cache_holds(
+    tmp_path: Path,
+) -> None:
+    """What an index worker does: it writes a file's references itself, and only for the
+    version of the file the cache holds."""
+    path = tmp_path / "index.sqlite"
+    store = IndexStore(path, "one")
+    tree, _ = extract("python", SOURCE)
+    rows, used = rows_of("python", tree)
+    definitions_only = encode_rows(rows, None)
+    store.write(
+        [
+            FileRecord("a.py", 5, 50, "python", definitions_only),
+            FileRecord("b.py", 6, 60, "python", definitions_only),
+        ]
+    )
+    assert used is not None
+
+    stored = store_references(
+        path,
+        [("a.py", 5, 50, encode_references(used)), ("b.py", 7, 70, encode_references(used))],
+    )
+
+    assert stored == ["a.py"]  # b.py was read at another version than the cache's
+    assert [p for p, _ in store.references("shout")] == ["a.py"]
+    loaded = {stored.path: stored.references_read for stored in store.load()}
+    assert loaded == {"a.py": True, "b.py": False}
+    assert store_references(tmp_path / "missing" / "index.sqlite", []) == []
     store.close()
