@@ -76,10 +76,15 @@ from claude_lsp.index.store import (
 log = logging.getLogger(__name__)
 
 MAX_WORKERS = 2
+# The references pass after a build is nobody's wait: one worker, so that a core stays free
+# for the server (with two, a request during the pass took up to ten times as long).
+BACKGROUND_WORKERS = 1
 # Workers run at a lower priority, as clangd's background indexer does: the server's own
 # process (answering requests, merging batches) gets a core the moment it needs one, and
 # an idle machine still gives the workers all of theirs.
 WORKER_NICENESS = 10
+# The references pass after a build runs lower still.
+BACKGROUND_NICENESS = 19
 # Starting worker processes costs a few hundred milliseconds: less source than this is
 # parsed in a thread of the main process instead.
 INLINE_BYTES = 1 << 20
@@ -151,7 +156,7 @@ _Batched = tuple[str, str, int, int]
 _Sent = tuple[str, int, int, tuple[bytes, bytes, list[tuple[str, bytes]] | None] | None, str]
 
 
-def _start_worker(languages: Sequence[str], references: bool) -> None:
+def _start_worker(languages: Sequence[str], references: bool, niceness: int) -> None:
     """Get a worker process ready before its first batch arrives: a lower priority,
     grammars loaded, queries compiled, and the cyclic garbage collector off. A worker
     makes no reference cycles (each file's objects are freed as soon as its rows are
@@ -159,7 +164,7 @@ def _start_worker(languages: Sequence[str], references: bool) -> None:
     objects, cost 3-6% of a worker's time."""
     gc.disable()
     with contextlib.suppress(AttributeError, OSError):  # no os.nice on Windows
-        os.nice(WORKER_NICENESS)
+        os.nice(niceness)
     from claude_lsp.index.extract import prepare
 
     for language in languages:
@@ -415,7 +420,13 @@ class SymbolIndex:
         if not unread or self._closed:
             return 0
         await self._flush()  # the workers update the rows of committed files only
-        parsed, _ = await self._parse(unread, on_progress, references=True)
+        parsed, _ = await self._parse(
+            unread,
+            on_progress,
+            references=True,
+            max_workers=BACKGROUND_WORKERS,
+            niceness=BACKGROUND_NICENESS,
+        )
         await self._flush()
         return parsed
 
@@ -433,9 +444,12 @@ class SymbolIndex:
         stale: list[ScannedFile],
         on_progress: Callable[[int, int], None] | None,
         references: bool = False,
+        max_workers: int = MAX_WORKERS,
+        niceness: int = WORKER_NICENESS,
     ) -> tuple[int, int]:
-        """Parse `stale` files (reading their references too when `references` is set) and
-        merge them batch by batch; returns (parsed, failed)."""
+        """Parse `stale` files (reading their references too when `references` is set) in
+        at most `max_workers` processes at `niceness`, and merge them batch by batch;
+        returns (parsed, failed)."""
         if not stale:
             return 0, 0
         by_path = {scanned.path: scanned for scanned in stale}
@@ -471,12 +485,12 @@ class SymbolIndex:
             return parsed, total - parsed
 
         loop = asyncio.get_running_loop()
-        workers = max(1, min(MAX_WORKERS, os.cpu_count() or 1))
+        workers = max(1, min(max_workers, os.cpu_count() or 1))
         pool = ProcessPoolExecutor(
             workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker,
-            initargs=(_shared_languages(batches), references),
+            initargs=(_shared_languages(batches), references, niceness),
         )
         self._pools.add(pool)
         try:

@@ -39,6 +39,9 @@ log = logging.getLogger(__name__)
 
 PROGRESS_TITLE = "Indexing symbols"
 REFERENCES_TITLE = "Indexing references"
+# Starting the references pass's worker costs a burst of CPU at normal priority (it is
+# niced only once it runs): not while the editor asks for the outlines of open files.
+REFERENCES_DELAY_SECONDS = 2.0
 REPORT_SECONDS = 0.2
 """At most this often a progress report: a client redraws its status line for each."""
 WATCHER_ID = "claude-lsp-symbol-index"
@@ -169,7 +172,9 @@ class WorkspaceIndexes:
             await _load_main_languages(root)
 
     async def _read_references(self, roots: list[Path]) -> None:
-        """Read the references the builds of `roots` left unread (see `SymbolIndex`)."""
+        """Read the references the builds of `roots` left unread (see `SymbolIndex`), once
+        the editor's first requests after the build have had a moment to themselves."""
+        await asyncio.sleep(REFERENCES_DELAY_SECONDS)
         progress: _IndexProgress | None = None
         try:
             for root in roots:
