@@ -179,9 +179,14 @@ async def test_only_the_token_holder_gets_in_and_the_files_are_private(
         with pytest.raises(RpcError) as not_lsp:
             await member.request("workspace/symbol", {"query": "add"})
         attached_session = await member.request("claude/session/new", {"cwd": str(project)})
-        await member.close()
-        # The editor's connection is unaffected.
+        # The editor's connection is unaffected, and its sessions are its own.
         editor_session = await new_session(client, project)
+        with pytest.raises(RpcError) as not_its_own:
+            await member.request(
+                "claude/session/setMode",
+                {"sessionId": editor_session, "modeId": "bypassPermissions"},
+            )
+        await member.close()
 
     assert modes == {"folder": 0o700, "socket": 0o600, "lock": 0o600}
     assert before_initialize.value.code == -32600
@@ -190,6 +195,7 @@ async def test_only_the_token_holder_gets_in_and_the_files_are_private(
         "attach refused: wrong or missing token",
     )
     assert not_lsp.value.code == -32601
+    assert not_its_own.value.code == -32602 and "another client" in not_its_own.value.message
     assert attached_session["sessionId"] != editor_session
     # The server removed its lock and socket when it exited.
     assert not attach_files.lock_path(folder, project.resolve()).exists()

@@ -559,8 +559,6 @@ class Session:
             content = [*outcome.content, *content[1:]]
             model = resolve_model(outcome.model) if outcome.model else None
             self._grant_command_rules(outcome.allowed_tools)
-        elif first.get("type") == "text":
-            content = [*content, *await self._mentioned_files(str(first.get("text", "")))]
         submitted = await self.hooks.run(HookEvent.USER_PROMPT_SUBMIT, prompt=_text_of(content))
         if submitted is not None and (submitted.stop or submitted.blocked):
             stats.last_text = (
@@ -570,6 +568,8 @@ class Session:
             )
             return "end_turn"
         context = [*context, *_reminders(submitted)]
+        if call is None and first.get("type") == "text":  # the hook saw what was typed
+            content = [*content, *await self._mentioned_files(str(first.get("text", "")))]
         if self.policy.mode is PermissionMode.PLAN and self.policy.plan_file is not None:
             context.append({"type": "text", "text": plan_mode_reminder(self.policy.plan_file)})
         return await self._run_turn([*context, *content], stats, runner, model)

@@ -44,6 +44,7 @@ from claude_lsp.index.search import initials
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 2
+BUSY_SECONDS = 30.0
 _PAGE_SIZE = 16384
 
 
@@ -157,9 +158,11 @@ def store_references(database: Path, found: Sequence[ReadReferences]) -> list[st
     A pass over a whole workspace's references so never goes through the server's
     memory; SQLite's locking orders these writes with the server's own.
     """
-    try:
-        db = sqlite3.connect(database, timeout=30, isolation_level=None)
-    except sqlite3.Error:
+    try:  # mode=rw: a cache reset meanwhile must not get a stray empty file
+        db = sqlite3.connect(
+            f"{database.as_uri()}?mode=rw", uri=True, timeout=BUSY_SECONDS, isolation_level=None
+        )
+    except (sqlite3.Error, ValueError):
         return []
     stored: list[str] = []
     try:
@@ -371,7 +374,9 @@ class IndexStore:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    # A reference worker (nice 19) may hold the write lock a while on a loaded machine:
+    # wait for it rather than take "database is locked" for a broken cache.
+    db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=BUSY_SECONDS)
     try:
         # For a new file (an existing one keeps its own): with pages four times the default,
         # a cold build's tens of thousands of `references` rows go in 20% faster.

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from claude_lsp.cli.attach_client import initialize_params
+from claude_lsp.cli.attach_client import handshake
 from claude_lsp.cli.print_output import PrintOutput, result_object
 from claude_lsp.cli.rpc import RpcConnection, RpcError
 from claude_lsp.cli.session_open import ResumeError, open_session
@@ -28,11 +28,12 @@ async def run_session(
     prompt: str,
     client: RpcConnection,
     *,
-    attach_token: str | None = None,
+    initialized: bool = False,
     settings: dict[str, Any] | None = None,
 ) -> int:
-    """Run one prompt over `client`; `attach_token` proves this user to an editor's server,
-    `settings` (from --settings) become an in-process server's editor settings."""
+    """Run one prompt over `client` (already `initialized` when it is attached to an
+    editor's server); `settings` (from --settings) become an in-process server's editor
+    settings."""
     started = time.monotonic()
     output = PrintOutput(args.output_format)
     # A loaded session replays its history before the load is answered; only the new
@@ -48,13 +49,10 @@ async def run_session(
     turn: dict[str, Any] | None = None
     error: str | None = None
     try:
-        await client.request(
-            "initialize",
-            initialize_params(
-                cwd, attach_token=attach_token, settings=settings, request_permission=False
-            ),
-        )
-        client.notify("initialized", {})
+        if not initialized:
+            await handshake(
+                client, cwd, attach_token=None, settings=settings, request_permission=False
+            )
         session = await open_session(client, args, cwd)
         opened.set()
         meta = session.get("_meta", {}).get("claude", {})

@@ -68,13 +68,11 @@ async def run_attached(args: argparse.Namespace, prompt: str) -> int | None:
     from claude_lsp.cli.attach_client import attach
     from claude_lsp.cli.print_client import run_session
 
-    attached = await attach(Path.cwd())
+    attached = await attach(Path.cwd(), request_permission=False)
     if attached is None:
         return None
     try:
-        return await run_session(
-            args, prompt, attached.connection, attach_token=attached.lock.token
-        )
+        return await run_session(args, prompt, attached.connection, initialized=True)
     finally:
         await attached.connection.close()
 

@@ -121,8 +121,8 @@ class RpcConnection:
                 if message is None:
                     break
                 self._dispatch(message)
-        except (ConnectionError, OSError, asyncio.IncompleteReadError) as exc:
-            log.debug("connection closed: %s", exc)
+        except (ConnectionError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
+            log.debug("connection closed: %s", exc)  # ValueError: a header that lies
         finally:
             self._lost()
 
@@ -150,14 +150,17 @@ class RpcConnection:
     def _dispatch(self, message: dict[str, Any]) -> None:
         method = message.get("method")
         if method is None:
-            answer = self._pending.get(message.get("id"))  # type: ignore[arg-type]
+            request_id = message.get("id")
+            answer = self._pending.get(request_id) if isinstance(request_id, int) else None
             if answer is None or answer.done():
                 return
             error = message.get("error")
-            if error is not None:
+            if isinstance(error, dict):
                 answer.set_exception(
                     RpcError(error.get("code", 0), error.get("message", ""), error.get("data"))
                 )
+            elif error is not None:
+                answer.set_exception(RpcError(INTERNAL_ERROR, f"a malformed error: {error!r}"))
             else:
                 answer.set_result(message.get("result"))
         elif "id" in message:

@@ -58,10 +58,6 @@ def requesting_protocol(server: LanguageServer) -> LanguageServerProtocol:
     return _attached.get() or server.protocol
 
 
-def is_attached(protocol: LanguageServerProtocol) -> bool:
-    return isinstance(protocol, AttachedProtocol)
-
-
 class AttachedProtocol(ClaudeMessagesProtocol):
     """One attached client's connection to the editor's server."""
 
@@ -100,7 +96,9 @@ class AttachedProtocol(ClaudeMessagesProtocol):
         options = params.initialization_options
         claude = options.get("claude") if isinstance(options, dict) else None
         offered = claude.get("attachToken") if isinstance(claude, dict) else None
-        if not isinstance(offered, str) or not hmac.compare_digest(offered, self._token):
+        if not isinstance(offered, str) or not hmac.compare_digest(
+            offered.encode(), self._token.encode()
+        ):
             log.warning("an attached client was refused: wrong or missing token")
             asyncio.get_running_loop().call_soon(self.close)
             raise JsonRpcException(code=-32600, message="attach refused: wrong or missing token")

@@ -16,7 +16,7 @@ from pygls.exceptions import JsonRpcException
 
 from claude_lsp.agent.prompt_content import PROMPT_SCHEMA
 from claude_lsp.lsp import errors
-from claude_lsp.lsp.attach import requesting_protocol
+from claude_lsp.lsp.attach import AttachedProtocol, requesting_protocol
 from claude_lsp.lsp.editor_context import EDITOR_CONTEXT_SCHEMA, editor_context_block
 from claude_lsp.lsp.host import ClientPermissionAsker, EditorFiles, UpdateStream
 from claude_lsp.lsp.progress import TurnProgress, await_unless_cancelled, summary
@@ -220,9 +220,15 @@ class ChatService:
             return await self.set_mode(params)
 
     def _hosted(self, params: dict[str, Any]) -> HostedSession:
+        """The session `params` names, if it belongs to the client asking."""
         hosted = self._sessions.get(params["sessionId"])
         if hosted is None:
             raise errors.invalid_params(f"unknown sessionId {params['sessionId']!r}")
+        if hosted.client is not requesting_protocol(self._server):
+            raise errors.invalid_params(
+                f"sessionId {params['sessionId']!r} belongs to another client (load it to "
+                "take it over)"
+            )
         return hosted
 
     def _models(self) -> ModelClient:
@@ -236,7 +242,7 @@ class ChatService:
     async def new_session(self, params: Any) -> dict[str, Any]:
         client = requesting_protocol(self._server)
         options = await self._options(checked(NEW_SESSION_SCHEMA, params))
-        hosted = self._host(options, str(uuid.uuid4()), client)
+        hosted = await self._host_unless_gone(options, str(uuid.uuid4()), client)
         self._make_current(hosted)
         self._announce_commands_after_reply(hosted)
         return self._describe(hosted.session)
@@ -291,7 +297,9 @@ class ChatService:
         if not cwd and running is not None:
             cwd = str(running.session.options.cwd)
         options = await self._options({**params, "cwd": cwd or str(Path.home())})
-        hosted = self._host(options, str(uuid.uuid4()) if fork else session_id, client)
+        hosted = await self._host_unless_gone(
+            options, str(uuid.uuid4()) if fork else session_id, client
+        )
         copy = hosted.session.transcript if fork else None
         if copy is not None:
             await asyncio.to_thread(copy.copy_in, entries)
@@ -347,6 +355,17 @@ class ChatService:
                 Path(p).expanduser().resolve() for p in params.get("additionalDirectories", [])
             ],
         )
+
+    async def _host_unless_gone(
+        self, options: SessionOptions, session_id: str, client: LanguageServerProtocol
+    ) -> HostedSession:
+        """`_host`, unless the client went away while the session was being prepared:
+        its sessions were closed already, so this one would never be."""
+        hosted = self._host(options, session_id, client)
+        if isinstance(client, AttachedProtocol) and client.stop.is_set():
+            await self.close_session(session_id)
+            raise errors.invalid_request("the client went away")
+        return hosted
 
     def _host(
         self, options: SessionOptions, session_id: str, client: LanguageServerProtocol
@@ -447,8 +466,8 @@ class ChatService:
         from claude_lsp.agent.events import UserText
 
         hosted = self._sessions.get(self._current) if self._current else None
-        if hosted is None:
-            return None
+        if hosted is None or hosted.client is not self._server.protocol:
+            return None  # none, or a terminal client has taken it over
         self._pending_context.setdefault(hosted.session.id, []).append(text)
         hosted.events(UserText(text))
         hosted.events.updates.flush()

@@ -108,3 +108,23 @@ def test_usage_and_mode_updates_feed_the_status_line() -> None:
     )
     chat.show({"sessionUpdate": "current_mode_update", "currentModeId": "plan"})
     assert chat.state.status_line() == "m1 · plan · context 12.3k tokens · $0.5000"
+
+
+def test_control_characters_never_reach_the_terminal() -> None:
+    """An escape sequence in a command could redraw the question to show another one."""
+    for plain in (True, False):
+        chat, out = view(plain=plain)
+        chat.question(
+            {
+                "title": "Bash(rm -rf ~/proj #\x1b[2K\x1b[1Gnpm test)",
+                "content": [{"type": "content", "content": {"type": "text", "text": "a\rb\x07"}}],
+            },
+            [("y", "Allow")],
+        )
+        chat.show(chunk("text \x1b]52;c;aGk=\x07 more\n"))
+        chat.end_text()
+        printed = out.getvalue()
+        shown = printed if plain else printed.replace("\x1b[", "")  # rich's own styling
+        assert "\x1b]" not in printed and "\x07" not in printed
+        assert "b\ufffd" in printed  # the bell, shown rather than rung
+        assert "rm -rf ~/proj #\ufffd[2K\ufffd[1Gnpm test" in shown

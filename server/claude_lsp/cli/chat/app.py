@@ -20,7 +20,7 @@ from typing import Any
 
 from rich.console import Console
 
-from claude_lsp.cli.attach_client import initialize_params
+from claude_lsp.cli.attach_client import handshake
 from claude_lsp.cli.chat.connect import ServerLink
 from claude_lsp.cli.chat.keys import TurnKeys
 from claude_lsp.cli.chat.prompt_input import PromptInput
@@ -60,13 +60,8 @@ class ChatApp:
         self._rpc.on_notification("claude/session/update", self._update)
         self._rpc.on_request("claude/session/requestPermission", self._ask)
         try:
-            await self._rpc.request(
-                "initialize",
-                initialize_params(
-                    self._cwd, attach_token=self._link.attach_token, request_permission=True
-                ),
-            )
-            self._rpc.notify("initialized", {})
+            if not self._link.initialized:
+                await handshake(self._rpc, self._cwd, attach_token=None, request_permission=True)
             self.view.in_turn = True  # a resumed conversation is replayed as it loads
             session = await open_session(self._rpc, self._args, self._cwd)
         except (RpcError, ResumeError) as exc:

@@ -20,7 +20,8 @@ STOP_SECONDS = 5.0
 @dataclass
 class ServerLink:
     connection: RpcConnection
-    attach_token: str | None
+    initialized: bool
+    """Attached: the editor's server has had this client's `initialize` already."""
     description: str
     close: Callable[[], Awaitable[None]]
 
@@ -29,11 +30,11 @@ async def connect(
     cwd: Path, *, no_attach: bool, log_file: str | None, log_level: str | None
 ) -> ServerLink:
     if not no_attach:
-        attached = await attach(cwd)
+        attached = await attach(cwd, request_permission=True)
         if attached is not None:
             return ServerLink(
                 attached.connection,
-                attached.lock.token,
+                True,
                 f"attached to the server of {attached.lock.root} (pid {attached.lock.pid})",
                 attached.connection.close,
             )
@@ -70,4 +71,4 @@ async def _spawn(log_file: str | None, log_level: str | None) -> ServerLink:
             await process.wait()
         await connection.close()
 
-    return ServerLink(connection, None, f"server started (pid {process.pid})", close)
+    return ServerLink(connection, False, f"server started (pid {process.pid})", close)

@@ -26,8 +26,9 @@ class TurnKeys:
         self._on_cancel = on_cancel
         self._on_cycle_mode = on_cycle_mode
         self._input: Input | None = None
-        self._question: asyncio.Future[str | None] | None = None
-        self._choices: dict[str, str] = {}
+        # Questions waiting, oldest first (read-only tool calls run, and ask, in parallel):
+        # keys answer the oldest.
+        self._questions: list[tuple[asyncio.Future[str | None], dict[str, str]]] = []
         self._flush: asyncio.TimerHandle | None = None
 
     @contextlib.contextmanager
@@ -46,6 +47,8 @@ class TurnKeys:
             if self._flush is not None:
                 self._flush.cancel()
             self._input = None
+            while self._questions:  # the turn is over: nobody answers these any more
+                self._answer(None)
 
     async def choose(self, choices: dict[str, str]) -> str | None:
         """Wait for one of `choices` (key -> answer); Esc gives `choices["escape"]`, and
@@ -53,13 +56,9 @@ class TurnKeys:
         if self._input is None:
             line = await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
             return choices.get(line.strip().lower()[:1] or "escape", choices.get("escape"))
-        self._choices = choices
-        self._question = asyncio.get_running_loop().create_future()
-        try:
-            return await self._question
-        finally:
-            self._question = None
-            self._choices = {}
+        question: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+        self._questions.append((question, choices))
+        return await question
 
     def _ready(self) -> None:
         assert self._input is not None
@@ -77,19 +76,23 @@ class TurnKeys:
         from prompt_toolkit.keys import Keys
 
         for key, data in presses:
+            choices = self._questions[0][1] if self._questions else None
             if key == Keys.ControlC:
-                self._answer(None)
+                while self._questions:
+                    self._answer(None)
                 self._on_cancel()
             elif key == Keys.BackTab:
                 self._on_cycle_mode()
             elif key == Keys.Escape:
-                if self._question is not None:
-                    self._answer(self._choices.get("escape"))
+                if choices is not None:
+                    self._answer(choices.get("escape"))
                 else:
                     self._on_cancel()
-            elif self._question is not None and data.lower() in self._choices:
-                self._answer(self._choices[data.lower()])
+            elif choices is not None and data.lower() in choices:
+                self._answer(choices[data.lower()])
 
     def _answer(self, answer: str | None) -> None:
-        if self._question is not None and not self._question.done():
-            self._question.set_result(answer)
+        """Answer the oldest question waiting."""
+        question, _ = self._questions.pop(0)
+        if not question.done():
+            question.set_result(answer)

@@ -9,6 +9,7 @@ text exactly as it streamed and the same lines, without escape codes.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,9 @@ from rich.live import Live
 from rich.markdown import Markdown
 from rich.text import Text
 
+# Control characters from the model or a tool never reach the terminal as such: an escape
+# sequence could redraw a permission question to show another command than the one asked.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 FOLD_LINES = 6
 """Lines of a tool's output shown before the rest is folded away."""
 DIFF_LINES = 24
@@ -40,6 +44,11 @@ class ChatState:
     def status_line(self) -> str:
         context = f"{self.context_tokens / 1000:.1f}k tokens" if self.context_tokens else "-"
         return f"{self.model} · {self.mode} · context {context} · ${self.cost_usd:.4f}"
+
+
+def printable(text: str) -> str:
+    """`text` with control characters shown as `�` (a carriage return is dropped)."""
+    return _CONTROL.sub(lambda m: "" if m[0] == "\r" else "\ufffd", text)
 
 
 def plain_terminal() -> bool:
@@ -187,6 +196,7 @@ class SessionView:
             self._stream.close()
 
     def _text(self, text: str) -> None:
+        text = printable(text)
         if not text:
             return
         if self.plain:
@@ -287,6 +297,7 @@ class SessionView:
         self._line(f"Error: {text}", "bold red")
 
     def _line(self, text: str, style: str) -> None:
+        text = printable(text)
         if self.plain:
             self.console.file.write(text + "\n")
             self.console.file.flush()
