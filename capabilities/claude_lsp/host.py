@@ -31,7 +31,7 @@ class WriteOutcome:
 class FileAccess(Protocol):
     """Read files as the editor sees them; write them where the user will see them."""
 
-    def open_buffer_text(self, path: Path) -> str | None:
+    async def open_buffer_text(self, path: Path) -> str | None:
         """The unsaved text of `path` when an editor has it open, else None."""
 
     async def write_text(
@@ -54,7 +54,7 @@ EventSink = Callable[["SessionEvent"], None]
 class DiskFiles:
     """Plain files on disk: no buffers, atomic writes (temporary file + rename)."""
 
-    def open_buffer_text(self, path: Path) -> str | None:
+    async def open_buffer_text(self, path: Path) -> str | None:
         return None
 
     async def write_text(

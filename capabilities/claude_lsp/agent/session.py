@@ -53,6 +53,8 @@ from claude_lsp.models.credentials import SessionCredentials
 from claude_lsp.models.usage import Usage, cost_usd
 from claude_lsp.policy.from_settings import settings_rules
 from claude_lsp.policy.permissions import (
+    MODE_DESCRIPTIONS,
+    MODE_NAMES,
     SESSION_SOURCE,
     PermissionMode,
     PermissionPolicy,
@@ -305,6 +307,17 @@ class Session:
             )
         self.policy.mode = mode
         self._emit(ModeChanged(mode.value))
+
+    def mode_state(self) -> dict[str, Any]:
+        """ACP's `SessionModeState`: the current mode and those settings allow."""
+        return {
+            "currentModeId": self.policy.mode.value,
+            "availableModes": [
+                {"id": mode.value, "name": MODE_NAMES[mode], "description": MODE_DESCRIPTIONS[mode]}
+                for mode in PermissionMode
+                if not (mode is PermissionMode.BYPASS and self.settings.disable_bypass_mode)
+            ],
+        }
 
     def add_root(self, folder: Path) -> None:
         """Another folder the session may read and edit (`/add-dir`)."""

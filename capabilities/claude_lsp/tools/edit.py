@@ -77,7 +77,7 @@ class EditTool(Tool):
         if old == new:
             raise ToolError("No changes to make: old_string and new_string are exactly the same.")
 
-        current = load_text(ctx, path)
+        current = await load_text(ctx, path)
         title = self.title(tool_input)
         if current is None:
             if old != "":

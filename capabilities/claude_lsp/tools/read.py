@@ -142,7 +142,7 @@ class ReadTool(Tool):
         count = int(limit_arg) if limit_arg is not None else DEFAULT_LIMIT
         partial = offset_arg is not None or limit_arg is not None
 
-        buffer = ctx.files.open_buffer_text(path)
+        buffer = await ctx.files.open_buffer_text(path)
         if buffer is not None:
             return self._from_text(
                 TextFile.from_raw(path, buffer, from_buffer=True), ctx, first, count, partial

@@ -84,9 +84,9 @@ def decode_utf8(path: Path, data: bytes) -> str:
         ) from exc
 
 
-def load_text(ctx: ToolContext, path: Path) -> TextFile | None:
+async def load_text(ctx: ToolContext, path: Path) -> TextFile | None:
     """The current text of `path` (open buffer first, then disk), or None if missing."""
-    buffer = ctx.files.open_buffer_text(path)
+    buffer = await ctx.files.open_buffer_text(path)
     if buffer is not None:
         return TextFile.from_raw(path, buffer, from_buffer=True)
     if path.is_dir():

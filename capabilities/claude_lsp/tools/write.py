@@ -45,7 +45,7 @@ class WriteTool(Tool):
     async def run(self, tool_input: dict[str, Any], ctx: ToolContext) -> ToolResult:
         path = ctx.resolve(str(tool_input["file_path"]))
         content = str(tool_input["content"])
-        current = load_text(ctx, path)
+        current = await load_text(ctx, path)
         if current is None:
             await save_text(ctx, path, content, old_text=None, title=self.title(tool_input))
             lines = len(split_lines(content))

@@ -33,10 +33,11 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcMethodNotFound
 from pygls.uris import from_fs_path
 
+from claude_lsp.agent.permission_request import target_path
 from claude_lsp.lsp import errors
 from claude_lsp.lsp.code_actions import add_code_action_provider, kind_wanted
 from claude_lsp.lsp.diagnostic_sets import publish_diagnostics
-from claude_lsp.lsp.questions import edit_line, prompt_line, summary, target_path
+from claude_lsp.lsp.questions import edit_line, prompt_line, summary
 from claude_lsp.policy.questions import PermissionAnswer
 
 if TYPE_CHECKING:

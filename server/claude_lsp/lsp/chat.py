@@ -15,10 +15,11 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
 from claude_lsp.agent.prompt_content import PROMPT_SCHEMA
+from claude_lsp.agent.update_stream import UpdateStream
 from claude_lsp.lsp import errors
 from claude_lsp.lsp.attach import AttachedProtocol, requesting_protocol
 from claude_lsp.lsp.editor_context import EDITOR_CONTEXT_SCHEMA, editor_context_block
-from claude_lsp.lsp.host import ClientPermissionAsker, EditorFiles, UpdateStream
+from claude_lsp.lsp.host import ClientPermissionAsker, EditorFiles, session_updates
 from claude_lsp.lsp.progress import TurnProgress, await_unless_cancelled, summary
 from claude_lsp.lsp.protocol import client_extension
 from claude_lsp.schema import schema_error
@@ -376,7 +377,7 @@ class ChatService:
 
         extension = client_extension(client.client_capabilities)
         events = SessionEvents(
-            UpdateStream(client, session_id, enabled=bool(extension.get("sessionUpdate")))
+            session_updates(client, session_id, enabled=bool(extension.get("sessionUpdate")))
         )
         files = EditorFiles(self._server)
         models = self._models()
@@ -429,22 +430,10 @@ class ChatService:
 
     def _describe(self, session: Session) -> dict[str, Any]:
         from claude_lsp.agent.slash_commands import available_commands
-        from claude_lsp.policy.permissions import MODE_DESCRIPTIONS, MODE_NAMES, PermissionMode
 
         return {
             "sessionId": session.id,
-            "modes": {
-                "currentModeId": session.policy.mode.value,
-                "availableModes": [
-                    {
-                        "id": mode.value,
-                        "name": MODE_NAMES[mode],
-                        "description": MODE_DESCRIPTIONS[mode],
-                    }
-                    for mode in PermissionMode
-                    if not (mode is PermissionMode.BYPASS and session.settings.disable_bypass_mode)
-                ],
-            },
+            "modes": session.mode_state(),
             "_meta": {
                 "claude": {
                     "model": session.model,

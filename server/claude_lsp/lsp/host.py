@@ -5,7 +5,7 @@
   the editor's undo history; edited buffers are saved before tools that read the disk.
 - `ClientPermissionAsker`: the permission fallback chain (requestPermission, then
   showMessageRequest, then the approval queue in approvals.py).
-- `UpdateStream`: `claude/session/update` notifications, text chunks throttled.
+- `session_updates`: `claude/session/update` notifications for a session's events.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
-from claude_lsp.agent.events import AgentText, AgentThought, SessionEvent, to_session_update
+from claude_lsp.agent.permission_request import chosen_answer, permission_options, tool_call
+from claude_lsp.agent.update_stream import UpdateStream
 from claude_lsp.host import DiskFiles, WriteOutcome
 from claude_lsp.lsp.editor_edits import (
     EditSupport,
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TEXT_BATCH_SECONDS = 0.04
 CONFIRM_SECONDS = 2.0
 CONFIRM_POLL_SECONDS = 0.01
 STALE = "the document changed in the editor since it was read; read it again"
@@ -51,13 +51,6 @@ SESSION_UPDATE = "claude/session/update"
 REQUEST_PERMISSION = "claude/session/requestPermission"
 SAVE_DOCUMENTS = "claude/saveDocuments"
 SAVE_SECONDS = 10.0
-# What a client may pick (`timed_out` is the approval queue's, never an option).
-OFFERED_ANSWERS = (
-    PermissionAnswer.ALLOW_ONCE,
-    PermissionAnswer.ALLOW_ALWAYS,
-    PermissionAnswer.REJECT_ONCE,
-    PermissionAnswer.REJECT_ALWAYS,
-)
 
 
 class EditorFiles(DiskFiles):
@@ -96,7 +89,7 @@ class EditorFiles(DiskFiles):
     def _document(self, uri: str | None) -> TextDocument | None:
         return None if uri is None else self._server.workspace.text_documents.get(uri)
 
-    def open_buffer_text(self, path: Path) -> str | None:
+    async def open_buffer_text(self, path: Path) -> str | None:
         document = self._document(from_fs_path(str(path)))
         return None if document is None else str(document.source)
 
@@ -299,132 +292,35 @@ class ClientPermissionAsker:
 
     async def _request_permission(self, question: PermissionQuestion) -> PermissionAnswer:
         from claude_lsp.lsp.approvals import client_reply
-        from claude_lsp.lsp.questions import tool_call_content
+        from claude_lsp.lsp.questions import current_text
 
-        tool_call: dict[str, Any] = {
-            "toolCallId": question.tool_call_id,
-            "title": question.title,
-            "kind": question.kind,
-            "rawInput": question.tool_input,
-            "content": tool_call_content(self._server, question, self._cwd),
-        }
-        options = _options(question)
+        call = tool_call(question, self._cwd, lambda path: current_text(self._server, path))
         try:
             response = await client_reply(
                 self._client.send_request_async(
                     REQUEST_PERMISSION,
-                    {"sessionId": self._session_id, "toolCall": tool_call, "options": options},
+                    {
+                        "sessionId": self._session_id,
+                        "toolCall": call,
+                        "options": permission_options(question),
+                    },
                 )
             )
         except Exception as exc:  # an error answer or a broken client: deny, don't crash
             log.warning("permission request failed: %s", exc)
             return PermissionAnswer.REJECT_ONCE
-        return _answer(response)
+        outcome = getattr(response, "result", response)
+        return chosen_answer(outcome.get("outcome") if isinstance(outcome, dict) else outcome)
 
 
-def _options(question: PermissionQuestion) -> list[dict[str, str]]:
-    """ACP permission options: the question's own choices, else allow / always / deny."""
-    if question.choices:
-        return [
-            {"optionId": answer.value, "name": name, "kind": answer.value}
-            for answer, name in question.choices
-        ]
-    options = [
-        {"optionId": PermissionAnswer.ALLOW_ONCE.value, "name": "Allow", "kind": "allow_once"}
-    ]
-    if question.always_label is not None:
-        options.append(
-            {
-                "optionId": PermissionAnswer.ALLOW_ALWAYS.value,
-                "name": question.always_label,
-                "kind": "allow_always",
-            }
-        )
-    options += [
-        {"optionId": PermissionAnswer.REJECT_ONCE.value, "name": "Deny", "kind": "reject_once"},
-        {
-            "optionId": PermissionAnswer.REJECT_ALWAYS.value,
-            "name": f"Always deny {_deny_scope(question)} in this session",
-            "kind": "reject_always",
-        },
-    ]
-    return options
+def session_updates(
+    client: LanguageServerProtocol, session_id: str, *, enabled: bool
+) -> UpdateStream:
+    """A session's events as `claude/session/update` notifications to `client`; none
+    unless it opted in (`experimental.claude.sessionUpdate`)."""
 
+    def send(update: dict[str, Any]) -> None:
+        if enabled:
+            client.notify(SESSION_UPDATE, {"sessionId": session_id, "update": update})
 
-def _deny_scope(question: PermissionQuestion) -> str:
-    """What "always deny" refuses: this command line, this file, or the tool."""
-    if question.tool_name == "Bash":
-        return "this command"
-    if question.tool_input.get("file_path"):
-        return "this file"
-    if question.tool_input.get("path"):
-        return "this folder"
-    return question.tool_name
-
-
-def _answer(response: Any) -> PermissionAnswer:
-    """The chosen option; anything else (cancelled, unknown option) denies."""
-    outcome = getattr(response, "result", response)
-    if isinstance(outcome, dict):
-        outcome = outcome.get("outcome")
-    if isinstance(outcome, dict) and outcome.get("outcome") == "selected":
-        chosen = outcome.get("optionId")
-        for answer in OFFERED_ANSWERS:
-            if chosen == answer.value:
-                return answer
-    return PermissionAnswer.REJECT_ONCE
-
-
-class UpdateStream:
-    """Sends a session's events as notifications, coalescing text deltas.
-
-    A throttle with a leading edge: a text or thought chunk goes out at once when none
-    went out in the last TEXT_BATCH_SECONDS; chunks arriving sooner are held and sent
-    together when that interval ends. A model streaming slowly is never delayed, and a
-    fast stream does not become thousands of tiny messages. Any other event flushes
-    first, so the client sees things in the order they happened. Clients that did not
-    opt in (`experimental.claude.sessionUpdate`) get nothing.
-    """
-
-    def __init__(self, client: LanguageServerProtocol, session_id: str, *, enabled: bool) -> None:
-        self._client = client
-        self._session_id = session_id
-        self._enabled = enabled
-        self._pending: list[AgentText | AgentThought] = []
-        self._timer: asyncio.TimerHandle | None = None
-        self._last_text_sent = float("-inf")
-
-    def __call__(self, event: SessionEvent) -> None:
-        if not self._enabled:
-            return
-        if isinstance(event, AgentText | AgentThought):
-            if self._pending and type(self._pending[-1]) is not type(event):
-                self.flush()
-            self._pending.append(event)
-            if self._timer is None:
-                loop = asyncio.get_running_loop()
-                wait = self._last_text_sent + TEXT_BATCH_SECONDS - loop.time()
-                if wait <= 0:
-                    self.flush()
-                else:
-                    self._timer = loop.call_later(wait, self.flush)
-            return
-        self.flush()
-        self._send(event)
-
-    def flush(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        if not self._pending:
-            return
-        first = self._pending[0]
-        text = "".join(event.text for event in self._pending)
-        self._pending.clear()
-        self._last_text_sent = asyncio.get_running_loop().time()
-        self._send(AgentText(text) if isinstance(first, AgentText) else AgentThought(text))
-
-    def _send(self, event: SessionEvent) -> None:
-        self._client.notify(
-            SESSION_UPDATE, {"sessionId": self._session_id, "update": to_session_update(event)}
-        )
+    return UpdateStream(send)

@@ -28,7 +28,7 @@ class FakeFiles:
         self.refuse = refuse
         self.writes: list[tuple[Path, str, str | None, str]] = []
 
-    def open_buffer_text(self, path: Path) -> str | None:
+    async def open_buffer_text(self, path: Path) -> str | None:
         return self.buffers.get(path)
 
     async def write_text(
