@@ -38,6 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="log verbosity (default: warning; error in print mode)",
     )
     parser.add_argument(
+        "--acp",
+        action="store_true",
+        help="serve the Agent Client Protocol on stdio (Zed's agent panel, other ACP clients)",
+    )
+    parser.add_argument(
         "--chat", action="store_true", help="chat in the terminal (an LSP client of the server)"
     )
     parser.add_argument(
@@ -143,6 +148,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from claude_lsp.lsp.process_exit import exit_now
 
         exit_now(run_print_mode(args))
+    if args.acp:
+        configure_logging(args.log_level, args.log_file, default=logging.WARNING)
+        from claude_lsp.acp.main import serve_acp
+
+        return serve_acp()
     if args.chat or args.prompt:
         # Logs go to --log-file only: the terminal is the chat's.
         configure_logging(args.log_level, args.log_file or os.devnull, default=logging.ERROR)
