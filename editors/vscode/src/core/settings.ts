@@ -1,0 +1,47 @@
+// The extension's settings as the server sees them: the experimental.claude client
+// capability and the `claude` settings object (initializationOptions and
+// workspace/configuration answer the same object).
+import type { ClaudeClientCapability } from './protocol';
+
+export interface ExtensionSettings {
+  serverPath: string;
+  serverArgs: string[];
+  pythonPath: string;
+  env: Record<string, string>;
+  model: string;
+  permissionMode: string;
+  maxTurns: number | null;
+  reviewEdits: boolean;
+  claudeSettings: Record<string, unknown>;
+}
+
+export function clientCapability(settings: Pick<ExtensionSettings, 'reviewEdits'>): ClaudeClientCapability {
+  return {
+    protocolVersion: 1,
+    sessionUpdate: true,
+    requestPermission: true,
+    diffReview: settings.reviewEdits,
+    saveDocuments: true,
+  };
+}
+
+/** Claude Code settings for the server's editor scope. Empty values are left out so the
+ * settings files (`~/.claude/settings.json`, …) decide instead. */
+export function claudeSettingsObject(settings: ExtensionSettings): Record<string, unknown> {
+  const object: Record<string, unknown> = { ...settings.claudeSettings };
+  if (settings.model.trim() !== '') {
+    object.model = settings.model.trim();
+  }
+  if (settings.permissionMode !== '') {
+    object.permissionMode = settings.permissionMode;
+  }
+  if (settings.maxTurns !== null && settings.maxTurns >= 1) {
+    object.maxTurns = settings.maxTurns;
+  }
+  return object;
+}
+
+/** The server process's environment: the editor's, plus the user's additions. */
+export function serverEnvironment(base: NodeJS.ProcessEnv, extra: Record<string, string>): NodeJS.ProcessEnv {
+  return { ...base, ...extra };
+}
