@@ -103,15 +103,19 @@ async def start_editor(
     *,
     initialization_options: Any = None,
     configuration: dict[str, Any] | None = None,
+    server_command: list[str] | None = None,
     **claude: Any,
 ) -> AsyncIterator[tuple[LanguageClient, Recorder]]:
     """Start the server, initialise it as `editor` would, and shut it down at the end.
 
     Keyword arguments become the client's `experimental.claude` capability; pass
     `claude=None`-free defaults for a rich client (`sessionUpdate=True`). `configuration`
-    is what the client answers to `workspace/configuration`.
+    is what the client answers to `workspace/configuration`; `server_command` replaces
+    the usual `python -m claude_lsp` (an editor configuration's own command line).
     """
-    config = ClientServerConfig(server_command=SERVER, server_env=env, client_factory=make_client)
+    config = ClientServerConfig(
+        server_command=server_command or SERVER, server_env=env, client_factory=make_client
+    )
     client = await config.start()
     assert isinstance(client, LanguageClient)
     recorder = Recorder()
