@@ -71,13 +71,14 @@ def test_a_streamed_answer_is_rendered_as_markdown(
 
     chat.type("show me the sum")
     chat.send("Enter")
-    screen = chat.wait_for("second point")
+    chat.wait_for("second point")
+    screen = chat.wait_for("$0.0")  # the status line gets the turn's figures at its end
 
     assert "print(add(1, 2))" in screen
     assert "Results" in screen and "# Results" not in screen  # a heading, not its markup
     assert "**sum**" not in screen and "```" not in screen
     assert "• first point" in screen
-    assert "context " in screen and "$0.0" in screen  # the status line has the turn's figures
+    assert "context " in screen
 
 
 def test_permission_questions_are_answered_with_single_keys(
