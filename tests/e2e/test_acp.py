@@ -40,16 +40,28 @@ class Editor:
     """An ACP client with Zed's habits: open buffers it reads and writes for the agent,
     and a user who answers permission questions from a script."""
 
-    def __init__(self, buffers: dict[Path, str] | None = None, answers: list[str] | None = None):
+    def __init__(
+        self,
+        buffers: dict[Path, str] | None = None,
+        answers: list[str] | None = None,
+        *,
+        refuse_writes: bool = False,
+    ):
         self.buffers = {str(path): text for path, text in (buffers or {}).items()}
         self.answers = list(answers or [])
+        self.refuse_writes = refuse_writes
         self.updates: list[dict[str, Any]] = []
         self.questions: list[dict[str, Any]] = []
         self.reads: list[str] = []
         self.writes: list[tuple[str, str]] = []
+        self.log: list[tuple[str, str]] = []  # (what arrived, its tool call or path), in order
+        self.question_asked = asyncio.Event()
+        self.hold_questions: asyncio.Event | None = None  # answer only once it is set
 
     async def session_update(self, session_id: str, update: Any, **kwargs: Any) -> None:
-        self.updates.append(update.model_dump(mode="json", by_alias=True, exclude_none=True))
+        data = update.model_dump(mode="json", by_alias=True, exclude_none=True)
+        self.updates.append(data)
+        self.log.append((data["sessionUpdate"], data.get("toolCallId", "")))
 
     async def request_permission(
         self,
@@ -64,6 +76,10 @@ class Editor:
                 "options": [o.model_dump(mode="json", by_alias=True) for o in options],
             }
         )
+        self.log.append(("request_permission", tool_call.tool_call_id))
+        self.question_asked.set()
+        if self.hold_questions is not None:
+            await self.hold_questions.wait()
         if not self.answers:
             return RequestPermissionResponse(outcome=DeniedOutcome(outcome="cancelled"))
         return RequestPermissionResponse(
@@ -79,6 +95,7 @@ class Editor:
         **_: Any,
     ) -> ReadTextFileResponse:
         self.reads.append(path)
+        self.log.append(("fs/read_text_file", path))
         if path in self.buffers:
             return ReadTextFileResponse(content=self.buffers[path])
         return ReadTextFileResponse(content=Path(path).read_text())
@@ -86,6 +103,9 @@ class Editor:
     async def write_text_file(
         self, session_id: str, path: str, content: str, **kwargs: Any
     ) -> WriteTextFileResponse:
+        self.log.append(("fs/write_text_file", path))
+        if self.refuse_writes:
+            raise RequestError(-32603, "the buffer is read-only")
         self.writes.append((path, content))
         self.buffers[path] = content
         return WriteTextFileResponse()
@@ -203,6 +223,14 @@ async def test_a_session_reads_and_edits_the_editors_buffer_after_asking(
     assert len(finished) == 2
     usage = editor.of_kind("usage_update")[-1]
     assert usage["size"] == 200_000 and usage["cost"]["currency"] == "USD"
+    # A request to the client never overtakes the tool call it belongs to.
+    read_call, edit_call = (call["toolCallId"] for call in started)
+    assert editor.log.index(("tool_call", read_call)) < editor.log.index(
+        ("fs/read_text_file", str(calc))
+    )
+    assert editor.log.index(("tool_call", edit_call)) < editor.log.index(
+        ("request_permission", edit_call)
+    )
 
 
 async def test_modes_cancel_and_a_later_prompt(
@@ -355,3 +383,77 @@ async def test_a_malformed_line_is_skipped(
         hello = await initialized(agent)
         assert hello["agentInfo"]["name"] == "claude-lsp"
         assert process.returncode is None
+
+
+async def test_a_write_the_editor_refuses_is_not_made_on_disk(
+    fake_api: FakeAnthropic, project: Path, tmp_path: Path
+) -> None:
+    calc = project / "calc.py"
+    editor = Editor(refuse_writes=True)
+    fake_api.script(
+        reply(tool_use("Read", {"file_path": str(calc)})),
+        reply(tool_use("Edit", {"file_path": str(calc), "old_string": "-", "new_string": "+"})),
+        reply(text("It could not be changed.")),
+    )
+    async with acp_agent(editor, agent_env(fake_api, tmp_path), project) as agent:
+        await initialized(agent)
+        session = await agent.new_session(cwd=str(project))
+        await agent.set_session_mode(session_id=session.session_id, mode_id="acceptEdits")
+        await agent.prompt(session_id=session.session_id, prompt=[text_block("fix it")])
+
+    assert ("fs/write_text_file", str(calc)) in editor.log
+    assert "was not applied: the editor could not write it" in tool_result_text(fake_api, 2)
+    assert calc.read_text() == BROKEN
+
+
+async def test_cancel_while_a_question_waits_and_loading_a_running_session(
+    fake_api: FakeAnthropic, project: Path, tmp_path: Path
+) -> None:
+    calc = project / "calc.py"
+    editor = Editor(answers=["allow_once"])
+    editor.hold_questions = asyncio.Event()
+    fake_api.script(
+        reply(tool_use("Bash", {"command": f"rm {calc}"})),
+        reply(text("Not removed.")),
+    )
+    async with acp_agent(editor, agent_env(fake_api, tmp_path), project) as agent:
+        await initialized(agent)
+        session = await agent.new_session(cwd=str(project))
+        sid = session.session_id
+        running = asyncio.ensure_future(
+            agent.prompt(session_id=sid, prompt=[text_block("clean up")])
+        )
+        await asyncio.wait_for(editor.question_asked.wait(), 10)
+
+        with pytest.raises(RequestError) as busy:
+            await agent.load_session(cwd=str(project), session_id=sid)
+        assert busy.value.code == -32600
+
+        await agent.cancel(session_id=sid)
+        assert (await asyncio.wait_for(running, 5)).stop_reason == "cancelled"
+        editor.hold_questions.set()  # the late answer changes nothing
+        after = await agent.prompt(session_id=sid, prompt=[text_block("status?")])
+        assert after.stop_reason == "end_turn"
+
+    assert calc.exists()
+
+
+async def test_folders_must_be_absolute_and_exist(
+    fake_api: FakeAnthropic, project: Path, tmp_path: Path
+) -> None:
+    async with acp_agent(Editor(), agent_env(fake_api, tmp_path), project) as agent:
+        await initialized(agent)
+        for extra in (["relative/dir"], [str(tmp_path / "missing")]):
+            with pytest.raises(RequestError) as refused:
+                await agent.new_session(cwd=str(project), additional_directories=extra)
+            assert refused.value.code == -32602
+            assert "additionalDirectories" in str(refused.value.data)
+        with pytest.raises(RequestError) as bad_cursor:
+            await agent.list_sessions(cwd=str(project), cursor="abc")
+        assert bad_cursor.value.code == -32602
+        other = tmp_path / "other"
+        other.mkdir()
+        session = await agent.new_session(cwd=str(project), additional_directories=[str(other)])
+        meta = session.field_meta or {}
+        assert meta["claude"]["cwd"] == str(project.resolve())
+        assert "Read" in meta["claude"]["tools"]

@@ -49,6 +49,14 @@ def plan_of(question: PermissionQuestion) -> str | None:
     return plan if question.kind == "switch_mode" and isinstance(plan, str) else None
 
 
+def diff_source(question: PermissionQuestion, cwd: Path) -> Path | None:
+    """The file whose current text `tool_call_content` reads to show the change: an Edit
+    or Write that came without a diff of its own; None when nothing is read."""
+    if question.diff is not None or question.tool_name not in ("Edit", "Write"):
+        return None
+    return target_path(question, cwd)
+
+
 def tool_call(question: PermissionQuestion, cwd: Path, read: TextReader) -> dict[str, Any]:
     """ACP's `ToolCallUpdate` for the question."""
     return {
@@ -89,7 +97,7 @@ def _diff(question: PermissionQuestion, cwd: Path, read: TextReader) -> dict[str
             "oldText": question.diff.old_text,
             "newText": question.diff.new_text,
         }
-    path = target_path(question, cwd)
+    path = diff_source(question, cwd)
     tool_input = question.tool_input
     if path is None:
         return None

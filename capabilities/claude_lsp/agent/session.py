@@ -308,6 +308,16 @@ class Session:
         self.policy.mode = mode
         self._emit(ModeChanged(mode.value))
 
+    def info(self) -> dict[str, Any]:
+        """What a client shows of the session: model, folder, tools, commands, warnings."""
+        return {
+            "model": self.model,
+            "cwd": str(self.options.cwd),
+            "tools": list(self.tools),
+            "slashCommands": [command.name for command in available_commands(self)],
+            "warnings": self.warnings,
+        }
+
     def mode_state(self) -> dict[str, Any]:
         """ACP's `SessionModeState`: the current mode and those settings allow."""
         return {

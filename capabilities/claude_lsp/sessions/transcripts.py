@@ -201,6 +201,22 @@ def list_sessions(cwd: Path | None) -> list[SessionInfo]:
     return sorted(found, key=lambda info: info.updated_at, reverse=True)
 
 
+SESSIONS_PAGE = 50
+
+
+def sessions_page(cwd: Path | None, cursor: str | None) -> tuple[list[SessionInfo], str | None]:
+    """One page of `list_sessions` and the cursor of the next (None on the last page).
+
+    A cursor is an offset in the list, as a string; anything else is a ValueError.
+    """
+    if cursor is not None and not cursor.isdigit():
+        raise ValueError(f"cursor {cursor!r} is not one this server gave")
+    start = int(cursor or 0)
+    found = list_sessions(cwd)
+    more = start + SESSIONS_PAGE < len(found)
+    return found[start : start + SESSIONS_PAGE], str(start + SESSIONS_PAGE) if more else None
+
+
 def _project_folders() -> Iterator[Path]:
     if projects_dir().is_dir():
         yield from (path for path in projects_dir().iterdir() if path.is_dir())
@@ -268,6 +284,16 @@ def remove_old_transcripts(max_age_days: int, now: float | None = None) -> list[
             except OSError as exc:
                 log.warning("could not delete the old transcript %s: %s", entry.path, exc)
     return removed
+
+
+def clean_up_in_background(project_root: Path) -> None:
+    """`clean_up_at_start` in a thread: it reads settings files and walks the projects
+    folder, which must not hold up a server's first requests."""
+    import threading
+
+    threading.Thread(
+        target=clean_up_at_start, args=(project_root,), name="transcript-cleanup", daemon=True
+    ).start()
 
 
 def clean_up_at_start(project_root: Path) -> list[Path]:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
+
 from acp import PROTOCOL_VERSION, RequestError
 from acp.schema import (
     AgentCapabilities,
@@ -37,7 +39,6 @@ from acp.schema import (
 from claude_lsp.acp.files import ClientFiles
 from claude_lsp.acp.permissions import ClientAsker
 from claude_lsp.acp.updates import ClientUpdates
-from claude_lsp.agent.update_stream import UpdateStream
 
 if TYPE_CHECKING:
     from acp.interfaces import Client
@@ -49,19 +50,14 @@ log = logging.getLogger(__name__)
 # The Messages API failed after retries: ACP has no code of its own for it (and the LSP
 # protocol's -32002 is ACP's "resource not found"), so it is an internal error.
 MODEL_FAILURE = -32603
-SESSIONS_PAGE = 50
 
 
 @dataclass
 class HostedSession:
-    session: Session
-    stream: UpdateStream
-    updates: ClientUpdates
+    """A session this connection hosts, and the sender of its updates."""
 
-    async def flushed(self) -> None:
-        """Every update so far sent to the client."""
-        self.stream.flush()
-        await self.updates.drain()
+    session: Session
+    updates: ClientUpdates
 
 
 class ClaudeAgent:
@@ -74,6 +70,7 @@ class ClaudeAgent:
         self._model_client = model_client
         self._sessions: dict[str, HostedSession] = {}
         self._background: set[asyncio.Task[None]] = set()
+        self._loading = asyncio.Lock()  # one load at a time: no session hosted twice
 
     def on_connect(self, conn: Client) -> None:
         self._client = conn
@@ -111,9 +108,15 @@ class ClaudeAgent:
         mcp_servers: list[Any] | None = None,
         **kwargs: Any,
     ) -> NewSessionResponse:
+        if mcp_servers:
+            log.warning("session/new: MCP servers are not supported yet; ignored")
         hosted = self._host(cwd, additional_directories, str(uuid.uuid4()))
         self._announce_commands_after_reply(hosted)
-        return NewSessionResponse(session_id=hosted.session.id, modes=_modes(hosted.session))
+        session = hosted.session
+        with _our_shapes():
+            return NewSessionResponse(
+                session_id=session.id, modes=_modes(session), field_meta={"claude": session.info()}
+            )
 
     async def load_session(
         self,
@@ -123,40 +126,45 @@ class ClaudeAgent:
         additional_directories: list[str] | None = None,
         **kwargs: Any,
     ) -> LoadSessionResponse:
-        """The session from its transcript, its history replayed as session/update."""
+        """The session (hosted here, else from its transcript), its history replayed as
+        session/update before the answer."""
         from claude_lsp.sessions import transcripts
 
-        running = self._sessions.get(session_id)
-        if running is not None and running.session.busy:
-            raise RequestError.invalid_request({"message": "the session is running a prompt"})
-        path = transcripts.find(session_id)
-        if path is None:
-            raise RequestError.resource_not_found(session_id)
-        if running is not None:
-            await self._close(session_id)
-        entries = await asyncio.to_thread(transcripts.read_entries, path)
-        hosted = self._host(cwd, additional_directories, session_id)
-        hosted.session.restore(entries)
-        hosted.session.replay()
-        await hosted.flushed()
+        async with self._loading:
+            hosted = self._sessions.get(session_id)
+            if hosted is not None and hosted.session.busy:
+                raise RequestError.invalid_request({"message": "the session is running a prompt"})
+            if hosted is None:
+                path = transcripts.find(session_id)
+                if path is None:
+                    raise RequestError.resource_not_found(session_id)
+                entries = await asyncio.to_thread(transcripts.read_entries, path)
+                hosted = self._host(cwd, additional_directories, session_id)
+                hosted.session.restore(entries)
+            hosted.session.replay()
+            await hosted.updates.flushed()
         self._announce_commands_after_reply(hosted)
-        return LoadSessionResponse(modes=_modes(hosted.session))
+        with _our_shapes():
+            return LoadSessionResponse(
+                modes=_modes(hosted.session), field_meta={"claude": hosted.session.info()}
+            )
 
     async def list_sessions(
         self, cwd: str | None = None, cursor: str | None = None, **kwargs: Any
     ) -> ListSessionsResponse:
+        """Sessions of `cwd`'s project (of every project without one), newest first."""
         from claude_lsp.sessions import transcripts
 
-        found = await asyncio.to_thread(
-            transcripts.list_sessions, Path(cwd).resolve() if cwd else None
-        )
-        start = int(cursor) if cursor and cursor.isdigit() else 0
-        page = found[start : start + SESSIONS_PAGE]
-        more = start + SESSIONS_PAGE < len(found)
-        return ListSessionsResponse(
-            sessions=[SessionInfo.model_validate(info.as_json()) for info in page],
-            next_cursor=str(start + SESSIONS_PAGE) if more else None,
-        )
+        folder = _folder(cwd, "cwd") if cwd else None
+        try:
+            page, next_cursor = await asyncio.to_thread(transcripts.sessions_page, folder, cursor)
+        except ValueError as exc:
+            raise RequestError.invalid_params({"cursor": str(exc)}) from exc
+        with _our_shapes():
+            return ListSessionsResponse(
+                sessions=[SessionInfo.model_validate(info.as_json()) for info in page],
+                next_cursor=next_cursor,
+            )
 
     async def set_session_mode(
         self, session_id: str, mode_id: str, **kwargs: Any
@@ -169,7 +177,7 @@ class ClaudeAgent:
             hosted.session.set_mode(PermissionMode(mode_id))
         except (ValueError, ModeUnavailableError) as exc:
             raise RequestError.invalid_params({"modeId": str(exc)}) from exc
-        await hosted.flushed()
+        await hosted.updates.flushed()
         return SetSessionModeResponse()
 
     async def prompt(self, session_id: str, prompt: list[Any], **kwargs: Any) -> PromptResponse:
@@ -189,12 +197,13 @@ class ClaudeAgent:
             with _acp_errors():
                 turn = await session.prompt(content, [])
         finally:
-            await hosted.flushed()
-        return PromptResponse(
-            stop_reason=turn.stop_reason,
-            usage=_usage(turn.usage),
-            field_meta={"claude": turn.as_json()},
-        )
+            await hosted.updates.flushed()
+        with _our_shapes():
+            return PromptResponse(
+                stop_reason=turn.stop_reason,
+                usage=_usage(turn.usage),
+                field_meta={"claude": turn.as_json()},
+            )
 
     async def cancel(self, session_id: str, **kwargs: Any) -> None:
         hosted = self._sessions.get(session_id)
@@ -234,43 +243,38 @@ class ClaudeAgent:
         from claude_lsp.agent.context_window import context_window
         from claude_lsp.agent.session import Session, SessionOptions
 
-        folder = Path(cwd).expanduser()
-        if not folder.is_absolute() or not folder.is_dir():
-            raise RequestError.invalid_params(
-                {"cwd": f"{cwd!r} is not an existing absolute directory"}
-            )
+        options = SessionOptions(
+            cwd=_folder(cwd, "cwd"),
+            additional_dirs=[
+                _folder(path, "additionalDirectories") for path in additional_directories or []
+            ],
+        )
         client = self._client
         assert client is not None, "on_connect comes before any request"
         fs = self._capabilities.fs
-        options = SessionOptions(
-            cwd=folder.resolve(),
-            additional_dirs=[Path(p).expanduser().resolve() for p in additional_directories or []],
-        )
-        models = self._models()
-        updates: ClientUpdates | None = None
-        stream = UpdateStream(lambda update: updates.send(update) if updates else None)
+        updates = ClientUpdates(client, session_id)
         files = ClientFiles(
             client,
+            updates,
             session_id,
             read=bool(fs and fs.read_text_file),
             write=bool(fs and fs.write_text_file),
         )
+        models = self._models()
         session = Session(
             options,
             model_client=models,
             files=files,
-            emit=stream,
-            asker=ClientAsker(client, session_id, options.cwd, files),
+            emit=updates.stream,
+            asker=ClientAsker(client, updates, session_id, options.cwd, files),
             session_id=session_id,
         )
-        updates = ClientUpdates(
-            client, session_id, window_tokens=context_window(session.environment())
-        )
+        updates.window_tokens = context_window(session.environment())
         if session.credentials.usable:
             models.warm_up()  # load the SDK before the first prompt needs it
-        for warning in session.warnings:
+        for warning in session.warnings:  # also in the reply's _meta.claude.warnings
             log.warning("%s", warning)
-        hosted = self._sessions[session_id] = HostedSession(session, stream, updates)
+        hosted = self._sessions[session_id] = HostedSession(session, updates)
         return hosted
 
     def _announce_commands_after_reply(self, hosted: HostedSession) -> None:
@@ -280,7 +284,7 @@ class ClaudeAgent:
         async def announce() -> None:
             await asyncio.sleep(0)
             hosted.session.announce_commands()
-            await hosted.flushed()
+            await hosted.updates.flushed()
 
         task = asyncio.ensure_future(announce())
         self._background.add(task)
@@ -291,6 +295,14 @@ class ClaudeAgent:
         if hosted is not None:
             await hosted.session.close()
             await hosted.updates.close()
+
+
+def _folder(path: str, field: str) -> Path:
+    """An existing absolute folder from the client (ACP's paths are absolute), resolved."""
+    folder = Path(path)
+    if not folder.is_absolute() or not folder.is_dir():
+        raise RequestError.invalid_params({field: f"{path!r} is not an existing absolute folder"})
+    return folder.resolve()
 
 
 def _modes(session: Session) -> SessionModeState:
@@ -309,6 +321,17 @@ def _usage(usage: dict[str, int]) -> Usage:
         cached_read_tokens=read,
         cached_write_tokens=written,
     )
+
+
+@contextmanager
+def _our_shapes() -> Iterator[None]:
+    """A reply that fails ACP's schema is this agent's bug, not the client's: the ACP
+    library would answer a ValidationError as invalid params."""
+    try:
+        yield
+    except ValidationError as exc:
+        log.exception("a reply does not fit ACP's schema")
+        raise RequestError.internal_error({"details": str(exc)}) from exc
 
 
 @contextmanager

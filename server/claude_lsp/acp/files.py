@@ -4,6 +4,7 @@ the editor; the disk otherwise."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,13 +14,17 @@ from claude_lsp.tools.text_files import SNIFF_BYTES, looks_binary
 
 if TYPE_CHECKING:
     from acp.interfaces import Client
+    from claude_lsp.acp.updates import ClientUpdates
 
 log = logging.getLogger(__name__)
 
 
 class ClientFiles(DiskFiles):
-    def __init__(self, client: Client, session_id: str, *, read: bool, write: bool) -> None:
+    def __init__(
+        self, client: Client, updates: ClientUpdates, session_id: str, *, read: bool, write: bool
+    ) -> None:
         self._client = client
+        self._updates = updates
         self._session_id = session_id
         self._read = read
         self._write = write
@@ -27,8 +32,9 @@ class ClientFiles(DiskFiles):
     async def open_buffer_text(self, path: Path) -> str | None:
         """The client's text of an existing text file; None leaves it to the disk, which
         also tells a missing, binary or unreadable file apart with its own message."""
-        if not self._read or not _text_file(path):
+        if not self._read or not await asyncio.to_thread(_text_file, path):
             return None
+        await self._updates.flushed()  # the tool call first, then its read
         try:
             response = await self._client.read_text_file(
                 session_id=self._session_id, path=str(path)
@@ -43,6 +49,7 @@ class ClientFiles(DiskFiles):
     ) -> WriteOutcome:
         if not self._write:
             return await super().write_text(path, text, old_text=old_text, title=title)
+        await self._updates.flushed()
         try:
             await self._client.write_text_file(
                 session_id=self._session_id, path=str(path), content=text

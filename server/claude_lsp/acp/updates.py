@@ -11,6 +11,9 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
+from claude_lsp.agent.context_window import DEFAULT_WINDOW
+from claude_lsp.agent.update_stream import UpdateStream
+
 if TYPE_CHECKING:
     from acp.interfaces import Client
 
@@ -18,29 +21,37 @@ log = logging.getLogger(__name__)
 
 
 class ClientUpdates:
-    """One sender per session, so updates reach the client in the order they happened."""
+    """One sender per session, so updates reach the client in the order they happened.
 
-    def __init__(self, client: Client, session_id: str, *, window_tokens: int) -> None:
+    `stream` is the session's event sink. Requests to the client (permission questions,
+    file reads and writes) wait for `flushed()` first, so a question never arrives
+    before the tool call it is about.
+    """
+
+    def __init__(self, client: Client, session_id: str) -> None:
         self._client = client
         self._session_id = session_id
-        self._window_tokens = window_tokens
+        self.window_tokens = DEFAULT_WINDOW  # the session's, once it is known
+        self.stream = UpdateStream(self._enqueue)
         self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._sender = asyncio.ensure_future(self._send_all())
 
-    def send(self, update: dict[str, Any]) -> None:
-        acp_update = as_acp_update(update, self._window_tokens)
-        if acp_update is None:
-            log.info("session %s: %s", self._session_id, update)
-            return
-        self._queue.put_nowait(acp_update)
-
-    async def drain(self) -> None:
-        """Wait until every update so far is sent (before a reply that must follow them)."""
-        await self._queue.join()
+    async def flushed(self) -> None:
+        """Every update so far sent to the client (nothing to wait for once closed)."""
+        self.stream.flush()
+        if not self._sender.done():
+            await self._queue.join()
 
     async def close(self) -> None:
         self._sender.cancel()
         await asyncio.gather(self._sender, return_exceptions=True)
+
+    def _enqueue(self, update: dict[str, Any]) -> None:
+        acp_update = as_acp_update(update, self.window_tokens)
+        if acp_update is None:
+            log.info("session %s: %s", self._session_id, update)
+        elif not self._sender.done():
+            self._queue.put_nowait(acp_update)
 
     async def _send_all(self) -> None:
         from acp.schema import SessionNotification

@@ -66,7 +66,6 @@ LIST_SESSIONS_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {"cursor": {"type": "string", "pattern": "^[0-9]*$"}, "cwd": {"type": "string"}},
 }
-SESSIONS_PAGE = 50
 SESSION_ID_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["sessionId"],
@@ -118,19 +117,10 @@ def _protocol_errors() -> Iterator[None]:
 
 
 def start_transcript_cleanup(root_path: str | None) -> None:
-    """Delete transcripts older than `cleanupPeriodDays`, once per server start.
+    """Delete transcripts older than `cleanupPeriodDays`, once per server start."""
+    from claude_lsp.sessions.transcripts import clean_up_in_background
 
-    A thread does it: it reads settings files and walks the projects folder, which must
-    not hold up the first requests.
-    """
-    import threading
-
-    from claude_lsp.sessions.transcripts import clean_up_at_start
-
-    root = Path(root_path) if root_path else Path.home()
-    threading.Thread(
-        target=clean_up_at_start, args=(root,), name="transcript-cleanup", daemon=True
-    ).start()
+    clean_up_in_background(Path(root_path) if root_path else Path.home())
 
 
 def _first_line(content: list[dict[str, Any]]) -> str:
@@ -313,14 +303,14 @@ class ChatService:
 
         params = checked(LIST_SESSIONS_SCHEMA, params)
         cwd = params.get("cwd") or self._server.workspace.root_path
-        found = await asyncio.to_thread(
-            transcripts.list_sessions, Path(cwd).resolve() if cwd else None
+        page, next_cursor = await asyncio.to_thread(
+            transcripts.sessions_page,
+            Path(cwd).resolve() if cwd else None,
+            params.get("cursor") or None,
         )
-        start = int(params.get("cursor") or 0)
-        page = found[start : start + SESSIONS_PAGE]
         result: dict[str, Any] = {"sessions": [info.as_json() for info in page]}
-        if start + SESSIONS_PAGE < len(found):
-            result["nextCursor"] = str(start + SESSIONS_PAGE)
+        if next_cursor is not None:
+            result["nextCursor"] = next_cursor
         return result
 
     def _hosted_index(self, cwd: Path) -> Callable[[], SymbolIndex | None] | None:
@@ -429,20 +419,10 @@ class ChatService:
         task.add_done_callback(self._announcements.discard)
 
     def _describe(self, session: Session) -> dict[str, Any]:
-        from claude_lsp.agent.slash_commands import available_commands
-
         return {
             "sessionId": session.id,
             "modes": session.mode_state(),
-            "_meta": {
-                "claude": {
-                    "model": session.model,
-                    "cwd": str(session.options.cwd),
-                    "tools": list(session.tools),
-                    "slashCommands": [command.name for command in available_commands(session)],
-                    "warnings": session.warnings,
-                }
-            },
+            "_meta": {"claude": session.info()},
         }
 
     def hosts(self, session_id: str) -> bool:
