@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import type { ControllerEvent, SessionController } from './core/sessionController';
 import type { Entry } from './core/transcript';
 import { type FromWebview, parseFromWebview, type ToWebview } from './core/webviewMessages';
+import { reportError } from './report';
 
 export const CHAT_VIEW_ID = 'claudeLsp.chat';
 /** Streamed chunks arriving within this window reach the page as one message. */
@@ -25,6 +26,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     private readonly extensionUri: vscode.Uri,
     private readonly chat: SessionController,
     private readonly act: ChatAction,
+    private readonly output: vscode.LogOutputChannel,
   ) {
     this.subscription = chat.onEvent((event) => {
       this.onControllerEvent(event);
@@ -49,7 +51,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       try {
         await this.act(message);
       } catch (error) {
-        void vscode.window.showErrorMessage(`Claude: ${error instanceof Error ? error.message : String(error)}`);
+        reportError(this.output, `chat view ${message.type}`, error);
       }
     });
     view.onDidDispose(() => {
@@ -57,12 +59,9 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     });
   }
 
-  /** Shows the view, focusing it, and optionally puts text in its input box. */
-  async reveal(fill?: string): Promise<void> {
+  /** Shows the view, focusing it. */
+  async reveal(): Promise<void> {
     await vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`);
-    if (fill !== undefined) {
-      await this.post({ type: 'fillInput', text: fill });
-    }
   }
 
   dispose(): void {

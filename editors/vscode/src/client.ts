@@ -5,15 +5,15 @@ import * as vscode from 'vscode';
 import type { ClientCapabilities, FeatureState, StaticFeature } from 'vscode-languageclient';
 import { LanguageClient, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { readSettings, SECTION } from './config';
-import { resolveServerCommand } from './core/serverCommand';
-import { claudeSettingsObject, clientCapability, serverEnvironment } from './core/settings';
+import { isRunnable, resolveServerCommand, type ServerCommand } from './core/serverCommand';
+import { addClaudeCapability, claudeSettingsObject, configurationAnswer, serverEnvironment } from './core/settings';
 
 /** Declares experimental.claude, which makes the server stream updates and ask us. */
 class ClaudeCapabilityFeature implements StaticFeature {
   constructor(private readonly reviewEdits: boolean) {}
 
   fillClientCapabilities(capabilities: ClientCapabilities): void {
-    capabilities.experimental = { ...(capabilities.experimental as object | undefined), claude: clientCapability({ reviewEdits: this.reviewEdits }) };
+    addClaudeCapability(capabilities, { reviewEdits: this.reviewEdits });
   }
 
   initialize(): void {
@@ -38,9 +38,18 @@ function isExecutable(candidate: string): boolean {
   }
 }
 
-export function createClient(output: vscode.LogOutputChannel): LanguageClient {
+/** The command that starts the server, or undefined (logged) when it cannot be run. */
+export function serverCommand(output: vscode.LogOutputChannel): ServerCommand | undefined {
+  const resolved = resolveServerCommand(readSettings(), process.env.PATH, isExecutable);
+  if (!isRunnable(resolved.command, process.env.PATH, isExecutable)) {
+    output.error(`Cannot start the server: ${resolved.command} is not an executable file or on PATH.`);
+    return undefined;
+  }
+  return resolved;
+}
+
+export function createClient(output: vscode.LogOutputChannel, { command, args }: ServerCommand): LanguageClient {
   const settings = readSettings();
-  const { command, args } = resolveServerCommand(settings, process.env.PATH, isExecutable);
   output.info(`Starting the server: ${[command, ...args].join(' ')}`);
   const serverOptions: ServerOptions = {
     command,
@@ -50,18 +59,14 @@ export function createClient(output: vscode.LogOutputChannel): LanguageClient {
   const clientOptions: LanguageClientOptions = {
     // The server indexes many languages and offers its code actions on any file.
     documentSelector: [{ scheme: 'file' }],
-    initializationOptions: { claude: claudeSettingsObject(settings) },
+    // No initializationOptions.claude: the server merges the configuration answer over
+    // it, so a setting cleared later would live on from there.
     outputChannel: output,
     middleware: {
       workspace: {
-        // The server asks for section `claude`; answer from our settings, not from
-        // whatever other extensions keep under a `claude` key.
         configuration: async (params, token, next) => {
-          const answers = await next(params, token);
-          if (!Array.isArray(answers)) {
-            return answers;
-          }
-          return params.items.map((item, index): unknown => (item.section === 'claude' ? claudeSettingsObject(readSettings()) : answers[index]));
+          const found = await next(params, token);
+          return Array.isArray(found) ? configurationAnswer(params.items, found, claudeSettingsObject(readSettings())) : found;
         },
       },
     },

@@ -3,8 +3,9 @@
 import * as vscode from 'vscode';
 import { ExecuteCommandRequest, type LanguageClient } from 'vscode-languageclient/node';
 import type { ChatViewProvider } from './chatView';
-import { describeError } from './core/errors';
+import type { ListSessionsResult, SessionSummary } from './core/protocol';
 import type { SessionController } from './core/sessionController';
+import { reportError } from './report';
 import { activeEditor, sessionFolder } from './workspace';
 
 export interface CommandContext {
@@ -14,13 +15,6 @@ export interface CommandContext {
   output: vscode.LogOutputChannel;
   restart: () => Promise<void>;
 }
-
-const DEFAULT_MODES = [
-  { id: 'default', name: 'Default', description: 'Ask before edits and shell commands' },
-  { id: 'acceptEdits', name: 'Accept edits', description: 'Apply file edits without asking' },
-  { id: 'plan', name: 'Plan mode', description: 'Read-only: explore and plan' },
-  { id: 'bypassPermissions', name: 'Bypass permissions', description: 'Run every tool without asking' },
-];
 
 async function runServerCommand(ctx: CommandContext, command: string, args: unknown[]): Promise<unknown> {
   return ctx.client().sendRequest(ExecuteCommandRequest.type, { command, arguments: args });
@@ -39,7 +33,7 @@ export async function pickSession(ctx: CommandContext): Promise<void> {
     void vscode.window.showWarningMessage('Claude is working; stop it before opening another session.');
     return;
   }
-  const { sessions } = await ctx.chat.listSessions(sessionFolder());
+  const sessions = await allSessions(ctx.chat, sessionFolder());
   if (sessions.length === 0) {
     void vscode.window.showInformationMessage('There are no earlier Claude sessions for this folder.');
     return;
@@ -54,10 +48,23 @@ export async function pickSession(ctx: CommandContext): Promise<void> {
   }
 }
 
+/** The server lists a folder's sessions a page at a time. */
+async function allSessions(chat: SessionController, cwd: string): Promise<SessionSummary[]> {
+  const sessions: SessionSummary[] = [];
+  let page: ListSessionsResult | undefined;
+  do {
+    page = await chat.listSessions(cwd, page?.nextCursor);
+    sessions.push(...page.sessions);
+  } while (page.nextCursor !== undefined);
+  return sessions;
+}
+
 export async function switchMode(ctx: CommandContext, modeId?: string): Promise<void> {
+  // The modes (and their descriptions) are the session's, as the server lists them.
+  await ctx.chat.ensureSession(sessionFolder());
   let chosen = modeId;
   if (chosen === undefined) {
-    const modes = ctx.chat.modes.length > 0 ? ctx.chat.modes : DEFAULT_MODES;
+    const modes = ctx.chat.modes;
     const current = ctx.chat.transcript.modeId;
     const picked = await vscode.window.showQuickPick(
       modes.map((mode) => ({ label: mode.name, description: mode.id === current ? 'current' : undefined, detail: mode.description, id: mode.id })),
@@ -65,12 +72,7 @@ export async function switchMode(ctx: CommandContext, modeId?: string): Promise<
     );
     chosen = picked?.id;
   }
-  if (chosen === undefined) {
-    return;
-  }
-  if (ctx.chat.sessionId === undefined) {
-    await ctx.chat.newSession(sessionFolder(), chosen);
-  } else {
+  if (chosen !== undefined) {
     await ctx.chat.setMode(chosen);
   }
 }
@@ -130,8 +132,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       try {
         await action(...args);
       } catch (error) {
-        ctx.output.error(`${name}: ${describeError(error)}`);
-        void vscode.window.showErrorMessage(`Claude: ${describeError(error)}`);
+        reportError(ctx.output, name, error);
       }
     });
   return [

@@ -3,17 +3,18 @@
 import * as vscode from 'vscode';
 import { State, type LanguageClient } from 'vscode-languageclient/node';
 import { ChatViewProvider, CHAT_VIEW_ID } from './chatView';
-import { createClient } from './client';
+import { createClient, serverCommand } from './client';
 import { RESTART_SETTINGS, SECTION, readSettings } from './config';
 import { registerCommands, newSession, pickSession, switchMode, type CommandContext } from './commands';
-import { describeError } from './core/errors';
 import { Methods, type RequestPermissionParams, type SaveDocumentsParams, type SessionNotification } from './core/protocol';
 import { saveDocuments } from './core/saveDocuments';
 import { SessionController } from './core/sessionController';
 import { claudeSettingsObject } from './core/settings';
+import { toolLocation } from './core/toolLocation';
 import type { FromWebview } from './core/webviewMessages';
 import { DiffDocuments } from './diffDocuments';
 import { askPermission } from './permissionPrompt';
+import { reportError } from './report';
 import { ClaudeStatusBar } from './statusBar';
 import { activeEditor, sessionFolder } from './workspace';
 
@@ -39,16 +40,25 @@ function connectClient(next: LanguageClient, chat: SessionController, diffs: Dif
     next.onDidChangeState(({ newState }) => {
       status.setServerState(newState === State.Running ? 'running' : newState === State.Starting ? 'starting' : 'stopped');
       if (newState !== State.Running) {
-        // The server keeps sessions in memory; a new process does not know this one.
-        chat.reset();
+        chat.sessionLost();
       }
     }),
   ];
 }
 
-async function openLocation(target: string, line: number | undefined): Promise<void> {
-  const document = await vscode.workspace.openTextDocument(vscode.Uri.file(target));
-  const position = new vscode.Position(Math.max((line ?? 1) - 1, 0), 0);
+async function openToolLocation(chat: SessionController, toolCallId: string, index: number): Promise<void> {
+  const location = toolLocation(chat.transcript, toolCallId, index);
+  if (location === undefined) {
+    return;
+  }
+  const uri = vscode.Uri.file(location.path);
+  if ((await vscode.workspace.fs.stat(uri)).type & vscode.FileType.Directory) {
+    await vscode.commands.executeCommand('revealInExplorer', uri);
+    return;
+  }
+  const document = await vscode.workspace.openTextDocument(uri);
+  const line = Math.min((location.line ?? 1) - 1, document.lineCount - 1);
+  const position = new vscode.Position(line, 0);
   await vscode.window.showTextDocument(document, { selection: new vscode.Range(position, position), preview: true });
 }
 
@@ -57,6 +67,19 @@ async function showToolDiff(chat: SessionController, diffs: DiffDocuments, toolC
   const diff = tool?.content.find((item) => item.type === 'diff');
   if (tool !== undefined && diff?.type === 'diff') {
     await diffs.show(diff, `Claude: ${tool.title}`, false);
+  }
+}
+
+async function offerSetup(output: vscode.LogOutputChannel): Promise<void> {
+  const choice = await vscode.window.showErrorMessage(
+    'claude-lsp was not found. Is it installed? Set "claudeLsp.serverPath" (or "claudeLsp.pythonPath" for python -m claude_lsp).',
+    'Open Settings',
+    'Show Log',
+  );
+  if (choice === 'Open Settings') {
+    await vscode.commands.executeCommand('workbench.action.openSettings', SECTION);
+  } else if (choice === 'Show Log') {
+    output.show();
   }
 }
 
@@ -88,7 +111,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         await switchMode(commandContext, message.modeId);
         return;
       case 'openLocation':
-        await openLocation(message.path, message.line);
+        await openToolLocation(chat, message.toolCallId, message.index);
         return;
       case 'showDiff':
         await showToolDiff(chat, diffs, message.toolCallId);
@@ -97,43 +120,46 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         return;
     }
   };
-  const view = new ChatViewProvider(context.extensionUri, chat, onWebviewMessage);
+  const view = new ChatViewProvider(context.extensionUri, chat, onWebviewMessage, output);
 
-  const start = async (): Promise<void> => {
-    status.setServerState('starting');
-    const next = createClient(output);
-    client = next;
-    clientSubscriptions = connectClient(next, chat, diffs, status);
-    try {
-      await next.start();
-    } catch (error) {
-      output.error(`The server did not start: ${describeError(error)}`);
-      const choice = await vscode.window.showErrorMessage(
-        'claude-lsp did not start. Is it installed? Set "claudeLsp.serverPath" (or "claudeLsp.pythonPath" for python -m claude_lsp).',
-        'Open Settings',
-        'Show Log',
-      );
-      if (choice === 'Open Settings') {
-        await vscode.commands.executeCommand('workbench.action.openSettings', SECTION);
-      } else if (choice === 'Show Log') {
-        output.show();
-      }
-    }
-  };
-  const stop = async (): Promise<void> => {
-    const running = client;
+  const disconnect = (): void => {
     client = undefined;
     for (const subscription of clientSubscriptions) {
       subscription.dispose();
     }
     clientSubscriptions = [];
+  };
+  const start = async (): Promise<void> => {
+    status.setServerState('starting');
+    const command = serverCommand(output);
+    if (command === undefined) {
+      status.setServerState('stopped');
+      await offerSetup(output);
+      return;
+    }
+    const next = createClient(output, command);
+    client = next;
+    clientSubscriptions = connectClient(next, chat, diffs, status);
+    try {
+      await next.start();
+    } catch (error) {
+      // The language client has shown its own error; the log says which command failed.
+      output.error(`The server did not start: ${error instanceof Error ? error.message : String(error)}`);
+      disconnect();
+      status.setServerState('stopped');
+      await next.dispose().catch(() => undefined);
+    }
+  };
+  const stop = async (): Promise<void> => {
+    const running = client;
+    disconnect();
     if (running?.needsStop() === true) {
       await running.stop();
     }
   };
   const restart = async (): Promise<void> => {
     await stop();
-    chat.reset();
+    chat.sessionLost();
     await start();
   };
 
@@ -159,8 +185,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         }
         return;
       }
-      // Model, mode and the like apply to sessions created from now on.
-      await client?.sendNotification('workspace/didChangeConfiguration', { settings: { claude: claudeSettingsObject(readSettings()) } });
+      // Model, mode and the like apply to sessions created from now on. The whole object
+      // replaces what the server had, so a cleared setting is gone there too.
+      await client?.sendNotification('workspace/didChangeConfiguration', { settings: { claude: claudeSettingsObject(readSettings()) } }).catch((error: unknown) => {
+        reportError(output, 'Sending the settings', error);
+      });
     }),
   );
   await start();

@@ -15,7 +15,7 @@ export function describeError(error: unknown): string {
   const message = (error as RpcErrorLike | null)?.message;
   const text = typeof message === 'string' ? message : String(error);
   if (errorCode(error) === ErrorCodes.noCredentials) {
-    return `${text}\n\nIn VS Code: start it from a shell that has the key, or set it in the "claudeLsp.env" setting, then run "Claude: Restart Server".`;
+    return `${text}\n\nIn VS Code: start it from a shell that has the key, or put the key in the "env" of a Claude settings file (~/.claude/settings.json), then run "Claude: Restart Server".`;
   }
   return text;
 }

@@ -13,8 +13,6 @@ export const Methods = {
   saveDocuments: 'claude/saveDocuments',
 } as const;
 
-export type ModeId = 'default' | 'acceptEdits' | 'plan' | 'bypassPermissions';
-
 export interface Position {
   line: number;
   character: number;
@@ -35,12 +33,6 @@ export interface SessionMode {
   id: string;
   name: string;
   description?: string;
-}
-
-export interface NewSessionParams {
-  cwd: string;
-  modeId?: string;
-  model?: string;
 }
 
 export interface SessionResult {
@@ -185,7 +177,4 @@ export interface ClaudeClientCapability {
 
 export const ErrorCodes = {
   noCredentials: -32001,
-  apiFailed: -32002,
-  busy: -32600,
-  invalidParams: -32602,
 } as const;

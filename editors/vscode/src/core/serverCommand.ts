@@ -48,3 +48,12 @@ export function resolveServerCommand(
   const python = settings.pythonPath.trim() !== '' ? settings.pythonPath.trim() : platform === 'win32' ? 'python' : 'python3';
   return { command: python, args: ['-m', 'claude_lsp', ...extraArgs] };
 }
+
+/** Whether the command can be started: a path must be an executable file, a bare name
+ * must be found on PATH. */
+export function isRunnable(command: string, pathVariable: string | undefined, isExecutable: ExecutableCheck, platform = process.platform): boolean {
+  if (command.includes('/') || (platform === 'win32' && command.includes('\\'))) {
+    return isExecutable(command);
+  }
+  return findOnPath(command, pathVariable, isExecutable, platform) !== undefined;
+}

@@ -23,17 +23,28 @@ export interface ClaudeConnection {
 export type ControllerEvent = { kind: 'reset' } | { kind: 'change'; change: TranscriptChange };
 export type ControllerListener = (event: ControllerEvent) => void;
 
+/** The turn the chat is running, if any; a new, loaded or lost session abandons it. */
+interface Turn {
+  cancelRequested: boolean;
+}
+
 export class SessionController {
   transcript = new Transcript();
   sessionId: string | undefined;
   modes: SessionMode[] = [];
-  busy = false;
+  private turn: Turn | undefined;
   private readonly listeners = new Set<ControllerListener>();
-  /** Updates that arrive while new/load is in flight, before the session id is known. */
-  private adopting: Map<string, SessionNotification[]> | undefined;
-  private loadingId: string | undefined;
+  /** Updates that arrive while a new/load request is in flight, before its session id is
+   * known (a load replays the history before it answers); one map per request. */
+  private readonly holding = new Set<Map<string, SessionNotification[]>>();
+  /** Counts new/load requests: only the latest one's answer becomes the chat's session. */
+  private openCount = 0;
 
   constructor(private readonly connection: ClaudeConnection) {}
+
+  get busy(): boolean {
+    return this.turn !== undefined;
+  }
 
   onEvent(listener: ControllerListener): { dispose(): void } {
     this.listeners.add(listener);
@@ -61,77 +72,101 @@ export class SessionController {
   /** For claude/session/update notifications; other sessions' updates (code action tasks)
    * are not part of this chat. */
   handleNotification(notification: SessionNotification): void {
-    if (notification.sessionId === this.sessionId || notification.sessionId === this.loadingId) {
+    if (notification.sessionId === this.sessionId) {
       this.emitChange(this.transcript.apply(notification.update));
       return;
     }
-    if (this.adopting !== undefined) {
-      const held = this.adopting.get(notification.sessionId) ?? [];
-      held.push(notification);
-      this.adopting.set(notification.sessionId, held);
+    for (const held of this.holding) {
+      held.set(notification.sessionId, [...(held.get(notification.sessionId) ?? []), notification]);
     }
   }
 
-  async newSession(cwd: string, modeId?: string): Promise<SessionResult> {
-    return this.adopt(() => this.connection.sendRequest<SessionResult>(Methods.newSession, modeId === undefined ? { cwd } : { cwd, modeId }));
+  /** Starts a new conversation; a turn still running belongs to the old one and is dropped. */
+  async newSession(cwd: string): Promise<SessionResult> {
+    this.abandonTurn();
+    return this.openSession(() => this.connection.sendRequest<SessionResult>(Methods.newSession, { cwd }));
   }
 
-  async loadSession(sessionId: string, cwd?: string): Promise<SessionResult> {
-    this.reset();
-    this.loadingId = sessionId;
-    try {
-      return await this.adopt(() => this.connection.sendRequest<SessionResult>(Methods.loadSession, cwd === undefined ? { sessionId } : { sessionId, cwd }), false);
-    } finally {
-      this.loadingId = undefined;
-    }
+  /** Loads an earlier conversation; the current chat stays as it is if that fails. */
+  async loadSession(sessionId: string): Promise<SessionResult> {
+    const result = await this.openSession(() => this.connection.sendRequest<SessionResult>(Methods.loadSession, { sessionId }));
+    this.abandonTurn();
+    return result;
   }
 
   /** The chat's session, created in `cwd` when there is none yet. */
   async ensureSession(cwd: string): Promise<string> {
     if (this.sessionId === undefined) {
-      await this.newSession(cwd);
+      return (await this.openSession(() => this.connection.sendRequest<SessionResult>(Methods.newSession, { cwd }))).sessionId;
     }
-    return this.sessionId as string;
+    return this.sessionId;
   }
 
-  async listSessions(cwd?: string): Promise<ListSessionsResult> {
-    return this.connection.sendRequest<ListSessionsResult>(Methods.listSessions, cwd === undefined ? {} : { cwd });
+  async listSessions(cwd: string, cursor?: string): Promise<ListSessionsResult> {
+    return this.connection.sendRequest<ListSessionsResult>(Methods.listSessions, cursor === undefined ? { cwd } : { cwd, cursor });
   }
 
   /** Runs one turn. Errors become notices in the transcript; the result is returned for
-   * callers that want the figures. */
+   * callers that want the figures. A turn abandoned meanwhile (New, a load, a lost server)
+   * leaves the transcript alone: it belongs to a conversation no longer shown. */
   async prompt(text: string, editor: ActiveEditor | undefined, newSessionCwd: string): Promise<PromptResult | undefined> {
     if (this.busy) {
       this.emitChange(this.transcript.addNotice('warning', 'Claude is still working on the previous message; stop it first or wait.'));
       return undefined;
     }
-    this.setBusy(true);
+    const turn: Turn = { cancelRequested: false };
+    this.setTurn(turn);
     try {
       const sessionId = await this.ensureSession(newSessionCwd);
+      if (this.turn !== turn) {
+        return undefined;
+      }
       this.emitChange(this.transcript.beginTurn(text));
+      if (turn.cancelRequested) {
+        // Stop was pressed while the session was being created: the prompt is never sent.
+        this.emitChange(this.transcript.endTurn({ stopReason: 'cancelled' }));
+        return undefined;
+      }
       const result = await this.connection.sendRequest<PromptResult>(Methods.prompt, buildPromptParams(sessionId, text, editor));
+      if (this.turn !== turn) {
+        return undefined;
+      }
       this.emitChange(this.transcript.endTurn(result));
       return result;
     } catch (error) {
-      this.emitChange(this.transcript.addNotice('error', describeError(error)));
+      if (this.turn === turn) {
+        this.emitChange(this.transcript.addNotice('error', describeError(error)));
+      }
       return undefined;
     } finally {
-      this.setBusy(false);
+      if (this.turn === turn) {
+        this.setTurn(undefined);
+      }
     }
   }
 
   async cancel(): Promise<void> {
+    if (this.turn !== undefined && this.sessionId === undefined) {
+      this.turn.cancelRequested = true;
+      return;
+    }
     if (this.sessionId !== undefined) {
       await this.connection.sendNotification(Methods.cancel, { sessionId: this.sessionId });
     }
   }
 
-  /** The server confirms with current_mode_update, which updates the view. */
+  /** The server confirms with current_mode_update, which updates the view; a refusal
+   * redraws it too, so the mode list shows the mode still in force. */
   async setMode(modeId: string): Promise<void> {
     if (this.sessionId === undefined) {
       throw new Error('There is no chat session yet: send a message first.');
     }
-    await this.connection.sendRequest(Methods.setMode, { sessionId: this.sessionId, modeId });
+    try {
+      await this.connection.sendRequest(Methods.setMode, { sessionId: this.sessionId, modeId });
+    } catch (error) {
+      this.emitSessionChange();
+      throw error;
+    }
   }
 
   setAwaitingPermission(sessionId: string, toolCallId: string, awaiting: boolean): void {
@@ -140,41 +175,64 @@ export class SessionController {
     }
   }
 
-  private async adopt(request: () => Promise<SessionResult>, fresh = true): Promise<SessionResult> {
-    if (fresh) {
-      this.reset();
+  /** The server stopped (crashed, restarted): it keeps sessions in memory, so the new
+   * process does not know this one. The transcript stays readable; the next prompt starts
+   * a new session. */
+  sessionLost(): void {
+    this.abandonTurn();
+    if (this.sessionId === undefined) {
+      return;
     }
-    this.adopting = new Map();
+    this.sessionId = undefined;
+    this.modes = [];
+    this.emitChange(this.transcript.addNotice('warning', 'claude-lsp stopped and this session was lost with it. Reopen it with Sessions… to continue it; a new message starts a new session.'));
+    this.emitSessionChange();
+  }
+
+  private async openSession(request: () => Promise<SessionResult>): Promise<SessionResult> {
+    const opening = ++this.openCount;
+    const held = new Map<string, SessionNotification[]>();
+    this.holding.add(held);
     try {
       const result = await request();
-      const held = this.adopting.get(result.sessionId) ?? [];
-      this.sessionId = result.sessionId;
-      this.modes = result.modes?.availableModes ?? [];
-      this.transcript.modeId = result.modes?.currentModeId ?? this.transcript.modeId;
-      this.transcript.figures.model = result._meta?.claude?.model ?? this.transcript.figures.model;
-      for (const warning of result._meta?.claude?.warnings ?? []) {
-        this.transcript.addNotice('warning', warning);
-      }
-      this.emit({ kind: 'reset' });
-      for (const notification of held) {
-        this.handleNotification(notification);
+      if (opening === this.openCount) {
+        this.adopt(result, held.get(result.sessionId) ?? []);
       }
       return result;
     } finally {
-      this.adopting = undefined;
+      this.holding.delete(held);
     }
   }
 
-  /** Forgets the session, e.g. after the server restarted and lost it. */
-  reset(): void {
-    this.sessionId = undefined;
-    this.modes = [];
-    this.transcript = new Transcript();
+  /** Swaps in the opened session with a transcript built from its replayed history. */
+  private adopt(result: SessionResult, replayed: SessionNotification[]): void {
+    const transcript = new Transcript();
+    for (const notification of replayed) {
+      transcript.apply(notification.update);
+    }
+    transcript.modeId = result.modes?.currentModeId ?? transcript.modeId;
+    transcript.figures.model = result._meta?.claude?.model ?? transcript.figures.model;
+    for (const warning of result._meta?.claude?.warnings ?? []) {
+      transcript.addNotice('warning', warning);
+    }
+    this.transcript = transcript;
+    this.sessionId = result.sessionId;
+    this.modes = result.modes?.availableModes ?? [];
     this.emit({ kind: 'reset' });
   }
 
-  private setBusy(busy: boolean): void {
-    this.busy = busy;
+  private abandonTurn(): void {
+    if (this.turn !== undefined) {
+      this.setTurn(undefined);
+    }
+  }
+
+  private setTurn(turn: Turn | undefined): void {
+    this.turn = turn;
+    this.emitSessionChange();
+  }
+
+  private emitSessionChange(): void {
     this.emitChange({ upserted: [], removed: [], plan: false, session: true });
   }
 

@@ -191,7 +191,10 @@ export class Transcript {
     }
     const last = this.entries.at(-1);
     if (last !== undefined && last.kind === kind) {
-      last.text += text;
+      // The model's text streams in fragments, but user chunks only come from a replay,
+      // one per block of the history: two prompts in a row (the first one cancelled)
+      // must not run together.
+      last.text += kind === 'user' ? `\n\n${text}` : text;
       change.upserted.push(last);
       return;
     }

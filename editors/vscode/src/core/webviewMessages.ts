@@ -18,8 +18,7 @@ export type ToWebview =
   | { type: 'reset'; entries: Entry[]; plan: PlanEntry[]; session: SessionView }
   | { type: 'entries'; upserted: Entry[]; removed: string[] }
   | { type: 'plan'; plan: PlanEntry[] }
-  | { type: 'session'; session: SessionView }
-  | { type: 'fillInput'; text: string };
+  | { type: 'session'; session: SessionView };
 
 export type FromWebview =
   | { type: 'ready' }
@@ -28,7 +27,9 @@ export type FromWebview =
   | { type: 'newSession' }
   | { type: 'pickSession' }
   | { type: 'setMode'; modeId: string }
-  | { type: 'openLocation'; path: string; line?: number }
+  /** A location of a tool card, by position: the host looks it up in its own transcript
+   * rather than opening whatever path the page names. */
+  | { type: 'openLocation'; toolCallId: string; index: number }
   | { type: 'showDiff'; toolCallId: string };
 
 /** Checks a message from the webview before the extension acts on it. */
@@ -48,10 +49,7 @@ export function parseFromWebview(message: unknown): FromWebview | undefined {
     case 'setMode':
       return typeof m.modeId === 'string' ? { type: 'setMode', modeId: m.modeId } : undefined;
     case 'openLocation':
-      if (typeof m.path !== 'string') {
-        return undefined;
-      }
-      return typeof m.line === 'number' ? { type: 'openLocation', path: m.path, line: m.line } : { type: 'openLocation', path: m.path };
+      return typeof m.toolCallId === 'string' && Number.isInteger(m.index) ? { type: 'openLocation', toolCallId: m.toolCallId, index: m.index as number } : undefined;
     case 'showDiff':
       return typeof m.toolCallId === 'string' ? { type: 'showDiff', toolCallId: m.toolCallId } : undefined;
     default:

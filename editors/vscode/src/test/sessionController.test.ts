@@ -133,7 +133,7 @@ describe('SessionController', () => {
     assert.equal(await controller.prompt('hello', undefined, '/home/me/demo'), undefined);
     const last = controller.transcript.entries.at(-1);
     assert.ok(last?.kind === 'notice');
-    assert.match(last.text, /No Anthropic credentials[\s\S]*claudeLsp\.env/);
+    assert.match(last.text, /No Anthropic credentials[\s\S]*settings\.json/);
     assert.equal(controller.busy, false);
   });
 
@@ -156,7 +156,7 @@ describe('SessionController', () => {
     assert.equal(texts.at(-1), 'Stopped.');
   });
 
-  it('sets the mode of the session and forgets it on reset', async () => {
+  it('sets the mode of the session', async () => {
     const { connection, controller } = setUp({
       'claude/session/new': () => Promise.resolve(newSessionResult),
       'claude/session/setMode': (_params, chat) => {
@@ -165,12 +165,95 @@ describe('SessionController', () => {
       },
     });
     await assert.rejects(controller.setMode('plan'), /no chat session yet/);
-    await controller.newSession('/home/me/demo', 'acceptEdits');
-    assert.deepEqual(connection.sent[0].params, { cwd: '/home/me/demo', modeId: 'acceptEdits' });
+    await controller.newSession('/home/me/demo');
+    assert.deepEqual(connection.sent[0].params, { cwd: '/home/me/demo' });
     await controller.setMode('plan');
     assert.equal(controller.view().modeId, 'plan');
-    controller.reset();
+  });
+
+  it('redraws the mode list when the server refuses a mode', async () => {
+    const { controller, events } = setUp({
+      'claude/session/new': () => Promise.resolve(newSessionResult),
+      'claude/session/setMode': () => Promise.reject(Object.assign(new Error('Invalid params: modeId: bypassPermissions mode is disabled by settings'), { code: -32602 })),
+    });
+    await controller.newSession('/home/me/demo');
+    events.length = 0;
+    await assert.rejects(controller.setMode('bypassPermissions'), /disabled by settings/);
+    assert.ok(events.some((event) => event.kind === 'change' && event.change.session), 'the view is told to redraw');
+    assert.equal(controller.view().modeId, 'default');
+  });
+
+  it('keeps the transcript when the server is lost, and says how to go on', async () => {
+    const { controller } = setUp({ 'claude/session/new': () => Promise.resolve(newSessionResult) });
+    controller.sessionLost();
+    assert.equal(controller.transcript.entries.length, 0, 'no session, nothing to say');
+    await controller.newSession('/home/me/demo');
+    notify(controller, { sessionUpdate: 'agent_message_chunk', content: { type: 'text', text: 'Fixed.' } });
+    controller.sessionLost();
     assert.equal(controller.sessionId, undefined);
-    assert.equal(controller.transcript.entries.length, 0);
+    assert.deepEqual(controller.modes, []);
+    const texts = controller.transcript.entries.map((entry) => ('text' in entry ? entry.text : ''));
+    assert.equal(texts[1], 'Fixed.');
+    assert.match(texts.at(-1) ?? '', /session was lost[\s\S]*Sessions…/);
+  });
+
+  it('drops the old turn when New is pressed while it runs', async () => {
+    const finishes: ((value: unknown) => void)[] = [];
+    let created = 0;
+    const { connection, controller } = setUp({
+      'claude/session/new': () => Promise.resolve({ ...newSessionResult, sessionId: `session-${String(++created)}` }),
+      'claude/session/prompt': () => new Promise((resolve) => finishes.push(resolve)),
+    });
+    const old = controller.prompt('first', undefined, '/home/me/demo');
+    await new Promise((resolve) => setImmediate(resolve));
+    await controller.cancel();
+    await controller.newSession('/home/me/demo');
+    assert.equal(controller.busy, false, 'the new session is idle');
+    finishes[0]({ stopReason: 'cancelled' });
+    assert.equal(await old, undefined);
+    assert.equal(controller.sessionId, 'session-2');
+    assert.deepEqual(controller.transcript.entries.map((entry) => entry.kind), ['notice'], 'only the new session\'s warning: no "first", no "Stopped."');
+    assert.deepEqual(connection.sent.find((message) => message.method === 'claude/session/cancel')?.params, { sessionId: 'session-1' });
+
+    const next = controller.prompt('second', undefined, '/home/me/demo');
+    await new Promise((resolve) => setImmediate(resolve));
+    finishes[1]({ stopReason: 'end_turn' });
+    assert.equal((await next)?.stopReason, 'end_turn');
+    assert.equal(controller.busy, false);
+  });
+
+  it('remembers a Stop pressed while the session is being created', async () => {
+    let answer: (value: SessionResult) => void = () => undefined;
+    const { connection, controller } = setUp({ 'claude/session/new': () => new Promise((resolve) => (answer = resolve)) });
+    const running = controller.prompt('hello', undefined, '/home/me/demo');
+    await controller.cancel();
+    answer(newSessionResult);
+    assert.equal(await running, undefined);
+    assert.deepEqual(connection.sent.map((message) => message.method), ['claude/session/new'], 'the prompt was never sent');
+    assert.equal(controller.busy, false);
+    const texts = controller.transcript.entries.map((entry) => ('text' in entry ? entry.text : ''));
+    assert.deepEqual(texts.slice(-2), ['hello', 'Stopped.']);
+  });
+
+  it('keeps the current chat when a session fails to load', async () => {
+    const { controller } = setUp({
+      'claude/session/new': () => Promise.resolve(newSessionResult),
+      'claude/session/load': (_params, chat) => {
+        notify(chat, { sessionUpdate: 'user_message_chunk', content: { type: 'text', text: 'half a replay' } }, 'broken');
+        return Promise.reject(Object.assign(new Error("Invalid params: unknown sessionId 'broken'"), { code: -32602 }));
+      },
+    });
+    await controller.newSession('/home/me/demo');
+    notify(controller, { sessionUpdate: 'agent_message_chunk', content: { type: 'text', text: 'still here' } });
+    const before = controller.transcript.entries.map((entry) => entry.id);
+    await assert.rejects(controller.loadSession('broken'), /unknown sessionId/);
+    assert.equal(controller.sessionId, SESSION);
+    assert.deepEqual(controller.transcript.entries.map((entry) => entry.id), before);
+  });
+
+  it('pages through the session list with the cursor', async () => {
+    const { connection, controller } = setUp({ 'claude/session/list': () => Promise.resolve({ sessions: [] }) });
+    await controller.listSessions('/home/me/demo', 'page-2');
+    assert.deepEqual(connection.sent[0].params, { cwd: '/home/me/demo', cursor: 'page-2' });
   });
 });

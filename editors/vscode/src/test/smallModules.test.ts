@@ -4,9 +4,11 @@ import { describeError } from '../core/errors';
 import { createMarkdownRenderer } from '../core/markdown';
 import { buildPromptParams } from '../core/promptParams';
 import { saveDocuments } from '../core/saveDocuments';
-import { resolveServerCommand } from '../core/serverCommand';
-import { claudeSettingsObject, clientCapability, type ExtensionSettings } from '../core/settings';
+import { isRunnable, resolveServerCommand } from '../core/serverCommand';
+import { addClaudeCapability, claudeSettingsObject, clientCapability, configurationAnswer, type ExtensionSettings } from '../core/settings';
 import { statusText } from '../core/statusText';
+import { toolLocation } from '../core/toolLocation';
+import { Transcript } from '../core/transcript';
 import { parseFromWebview } from '../core/webviewMessages';
 
 const MODES = [
@@ -75,12 +77,36 @@ describe('server command', () => {
     assert.deepEqual(resolveServerCommand(settings({ serverArgs: ['--log-file', '/tmp/l.log'] }), '/usr/bin', () => false, 'linux'), { command: 'python3', args: ['-m', 'claude_lsp', '--log-file', '/tmp/l.log'] });
     assert.deepEqual(resolveServerCommand(settings({ pythonPath: '/work/.venv/bin/python' }), undefined, () => false, 'linux'), { command: '/work/.venv/bin/python', args: ['-m', 'claude_lsp'] });
   });
+
+  it('checks the command can run before starting it', () => {
+    const executables = new Set(['/usr/bin/python3', '/opt/claude-lsp']);
+    const check = (candidate: string): boolean => executables.has(candidate);
+    assert.equal(isRunnable('python3', '/usr/local/bin:/usr/bin', check, 'linux'), true);
+    assert.equal(isRunnable('python3', '/usr/local/bin', check, 'linux'), false);
+    assert.equal(isRunnable('/opt/claude-lsp', undefined, check, 'linux'), true);
+    assert.equal(isRunnable('/opt/missing/claude-lsp', '/opt', check, 'linux'), false);
+  });
 });
 
 describe('settings for the server', () => {
   it('declares the client capability, review following the setting', () => {
     assert.deepEqual(clientCapability({ reviewEdits: true }), { protocolVersion: 1, sessionUpdate: true, requestPermission: true, diffReview: true, saveDocuments: true });
     assert.equal(clientCapability({ reviewEdits: false }).diffReview, false);
+  });
+
+  it('adds the capability to what the language client declares, keeping other experimental entries', () => {
+    const capabilities: { experimental?: unknown } = { experimental: { other: true } };
+    addClaudeCapability(capabilities, { reviewEdits: false });
+    assert.deepEqual(capabilities.experimental, { other: true, claude: clientCapability({ reviewEdits: false }) });
+    const bare: { experimental?: unknown } = {};
+    addClaudeCapability(bare, { reviewEdits: true });
+    assert.deepEqual(bare.experimental, { claude: clientCapability({ reviewEdits: true }) });
+  });
+
+  it('answers the claude section of workspace/configuration with our settings only', () => {
+    const answer = configurationAnswer([{ section: 'editor' }, { section: 'claude' }, {}], [{ tabSize: 4 }, { fromAnotherExtension: true }, null], { model: 'sonnet' });
+    assert.deepEqual(answer, [{ tabSize: 4 }, { model: 'sonnet' }, null]);
+    assert.deepEqual(configurationAnswer([{ section: 'claude' }], [null], claudeSettingsObject(settings())), [{}], 'cleared settings answer an empty object, which replaces what the server had');
   });
 
   it('sends only the settings that are set', () => {
@@ -113,12 +139,29 @@ describe('webview messages', () => {
   it('accepts the known messages and refuses malformed ones', () => {
     assert.deepEqual(parseFromWebview({ type: 'send', text: 'hi' }), { type: 'send', text: 'hi' });
     assert.deepEqual(parseFromWebview({ type: 'setMode', modeId: 'plan' }), { type: 'setMode', modeId: 'plan' });
-    assert.deepEqual(parseFromWebview({ type: 'openLocation', path: '/a.py', line: 3 }), { type: 'openLocation', path: '/a.py', line: 3 });
+    assert.deepEqual(parseFromWebview({ type: 'openLocation', toolCallId: 'toolu_1', index: 0 }), { type: 'openLocation', toolCallId: 'toolu_1', index: 0 });
+    assert.equal(parseFromWebview({ type: 'openLocation', path: '/etc/passwd' }), undefined);
+    assert.equal(parseFromWebview({ type: 'openLocation', toolCallId: 'toolu_1', index: 0.5 }), undefined);
     assert.deepEqual(parseFromWebview({ type: 'cancel', extra: 1 }), { type: 'cancel' });
     assert.equal(parseFromWebview({ type: 'send', text: 3 }), undefined);
     assert.equal(parseFromWebview({ type: 'runShell', command: 'rm -rf /' }), undefined);
     assert.equal(parseFromWebview('send'), undefined);
     assert.equal(parseFromWebview(null), undefined);
+  });
+});
+
+describe('tool locations', () => {
+  const transcript = new Transcript();
+  transcript.apply({ sessionUpdate: 'tool_call', toolCallId: 'toolu_1', title: 'Grep', kind: 'search', locations: [{ path: '/home/me/demo/calc.py', line: 2 }, { path: '/home/me/demo' }, { path: 'relative.py' }, { path: '/home/me/demo/x.py', line: 0 }] });
+
+  it('opens only what the transcript holds, with a usable line', () => {
+    assert.deepEqual(toolLocation(transcript, 'toolu_1', 0), { path: '/home/me/demo/calc.py', line: 2 });
+    assert.deepEqual(toolLocation(transcript, 'toolu_1', 1), { path: '/home/me/demo', line: undefined });
+    assert.equal(toolLocation(transcript, 'toolu_1', 2), undefined, 'a relative path is refused');
+    assert.deepEqual(toolLocation(transcript, 'toolu_1', 3), { path: '/home/me/demo/x.py', line: undefined });
+    assert.equal(toolLocation(transcript, 'toolu_1', 9), undefined);
+    assert.equal(toolLocation(transcript, 'toolu_1', -1), undefined);
+    assert.equal(toolLocation(transcript, 'toolu_unknown', 0), undefined);
   });
 });
 
@@ -134,13 +177,21 @@ describe('markdown', () => {
     assert.doesNotMatch(html, /<script|<img|href="javascript/);
     assert.match(html, /&lt;script&gt;/);
   });
+
+  it('aligns table columns with classes, since the view refuses inline styles', () => {
+    const html = render('| a | b | c |\n|:--|:-:|--:|\n| 1 | 2 | 3 |\n');
+    assert.doesNotMatch(html, /style=/);
+    assert.match(html, /<th class="align-left">a<\/th>/);
+    assert.match(html, /<td class="align-center">2<\/td>/);
+    assert.match(html, /<td class="align-right">3<\/td>/);
+  });
 });
 
 describe('error text', () => {
-  it('adds how to set a key in VS Code to the no-credentials error', () => {
+  it('adds where to put a key to the no-credentials error', () => {
     const text = describeError({ code: -32001, message: 'No Anthropic credentials: set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN), or point ANTHROPIC_BASE_URL at a gateway that does not need a key.' });
     assert.match(text, /^No Anthropic credentials/);
-    assert.match(text, /claudeLsp\.env/);
+    assert.match(text, /shell[\s\S]*"env" of a Claude settings file/);
     assert.equal(describeError({ code: -32602, message: "Invalid params: unknown sessionId 'nope'" }), "Invalid params: unknown sessionId 'nope'");
     assert.equal(describeError(new Error('boom')), 'boom');
   });

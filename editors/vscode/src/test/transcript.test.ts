@@ -143,6 +143,15 @@ describe('Transcript', () => {
     const transcript = new Transcript();
     transcript.apply({ sessionUpdate: 'user_message_chunk', content: { type: 'resource_link', uri: 'file:///home/me/demo/calc.py' } });
     transcript.apply({ sessionUpdate: 'user_message_chunk', content: { type: 'image', data: 'iVBORw0KGgo=', mimeType: 'image/png' } });
-    assert.deepEqual(summary(transcript.entries), ['user:@file:///home/me/demo/calc.py[image]']);
+    assert.deepEqual(summary(transcript.entries), ['user:@file:///home/me/demo/calc.py\n\n[image]']);
+  });
+
+  it('keeps replayed prompts in a row apart (the first one was cancelled before an answer)', () => {
+    const transcript = new Transcript();
+    transcript.apply({ sessionUpdate: 'user_message_chunk', content: { type: 'text', text: 'fix it' } });
+    transcript.apply({ sessionUpdate: 'user_message_chunk', content: { type: 'text', text: 'and now?' } });
+    transcript.apply({ sessionUpdate: 'agent_message_chunk', content: { type: 'text', text: 'Let me ' } });
+    transcript.apply({ sessionUpdate: 'agent_message_chunk', content: { type: 'text', text: 'look.' } });
+    assert.deepEqual(summary(transcript.entries), ['user:fix it\n\nand now?', 'agent:Let me look.'], 'streamed answer fragments still join as they are');
   });
 });

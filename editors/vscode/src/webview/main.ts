@@ -97,13 +97,13 @@ function renderTool(tool: ToolCard): HTMLElement {
   if (command !== undefined) {
     body.append(element('pre', 'tool-command', `$ ${command}`));
   }
-  for (const location of tool.locations) {
+  tool.locations.forEach((location, index) => {
     const link = element('button', 'link', location.line !== undefined ? `${location.path}:${location.line}` : location.path);
     link.addEventListener('click', () => {
-      vscode.postMessage(location.line !== undefined ? { type: 'openLocation', path: location.path, line: location.line } : { type: 'openLocation', path: location.path });
+      vscode.postMessage({ type: 'openLocation', toolCallId: tool.toolCallId, index });
     });
     body.append(link);
-  }
+  });
   for (const item of tool.content) {
     const node = renderToolContent(tool, item);
     if (node !== undefined) {
@@ -113,7 +113,15 @@ function renderTool(tool: ToolCard): HTMLElement {
   card.append(body);
   // Failures and open questions are worth reading at once; the rest stays folded.
   card.open = tool.status === 'failed' || tool.awaitingPermission;
+  card.dataset.status = tool.status;
+  card.dataset.awaiting = String(tool.awaitingPermission);
   return card;
+}
+
+function needsAttentionNow(tool: ToolCard, before: HTMLElement): boolean {
+  const justFailed = tool.status === 'failed' && before.dataset.status !== 'failed';
+  const justAsking = tool.awaitingPermission && before.dataset.awaiting !== 'true';
+  return justFailed || justAsking;
 }
 
 function renderEntry(entry: Entry): HTMLElement {
@@ -150,9 +158,10 @@ function upsert(entries: Entry[]): void {
     const fresh = renderEntry(entry);
     const existing = rendered.get(entry.id);
     if (existing !== undefined) {
-      // Keep a card the user opened or closed the way they left it.
-      if (existing instanceof HTMLDetailsElement && fresh instanceof HTMLDetailsElement && entry.kind !== 'tool') {
-        fresh.open = existing.open;
+      // Keep a card the user opened or closed the way they left it, unless it has just
+      // become worth reading (it failed, or it waits for an answer).
+      if (existing instanceof HTMLDetailsElement && fresh instanceof HTMLDetailsElement) {
+        fresh.open = (entry.kind === 'tool' && needsAttentionNow(entry.tool, existing)) || existing.open;
       }
       existing.replaceWith(fresh);
     } else {
@@ -267,10 +276,6 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
       break;
     case 'session':
       renderSession(message.session);
-      break;
-    case 'fillInput':
-      input.value = message.text;
-      input.focus();
       break;
   }
   updateEmptyHint();
