@@ -1,0 +1,53 @@
+-- :ClaudeChat against the real server: the answer streams into the chat, the Edit
+-- is put to vim.ui.select, and the agent's edit lands in the open buffer, unsaved.
+local H = dofile(os.getenv("CLAUDE_NVIM_HARNESS"))
+local P, R = H.params, H.results
+
+H.run(function()
+  R.commands = vim.fn.exists(":ClaudeChat") == 2 and vim.fn.exists(":ClaudeCancel") == 2
+  R.loaded_before_setup = package.loaded["claude_lsp"] ~= nil
+  local shown = H.fake_select(function(option)
+    return option.optionId == "allow_once"
+  end)
+  require("claude_lsp").setup({ cmd = P.server_cmd, filetypes = { "python" } })
+
+  vim.cmd("edit " .. vim.fn.fnameescape(P.project .. "/calc.py"))
+  local calc = vim.api.nvim_get_current_buf()
+  H.wait(20000, function()
+    local client = H.clients()[1]
+    return client ~= nil and client.initialized
+  end, "the server to start")
+
+  -- What a status line would show, each time the plugin says it changed.
+  local statuses = {}
+  vim.api.nvim_create_autocmd("User", {
+    pattern = "ClaudeLspStatus",
+    callback = function()
+      local status = require("claude_lsp").statusline()
+      if statuses[#statuses] ~= status then
+        table.insert(statuses, status)
+      end
+    end,
+  })
+  vim.cmd("ClaudeChat fix the bug in calc.py")
+  local chat = H.chat_buffer()
+  H.wait(30000, function()
+    return H.find_line(chat, "^― ") ~= nil
+  end, "the end of the turn")
+  H.wait(5000, function()
+    return require("claude_lsp").statusline() == ""
+  end, "the status line to clear")
+
+  R.chat = H.lines(chat)
+  R.chat_filetype = vim.bo[chat].filetype
+  R.statuses = statuses
+  R.questions = vim.tbl_map(function(entry)
+    return { prompt = entry.prompt, kind = entry.kind, labels = entry.labels, items = entry.items }
+  end, shown)
+  R.calc_lines = H.lines(calc)
+  R.calc_modified = vim.bo[calc].modified
+  vim.api.nvim_buf_call(calc, function()
+    vim.cmd("silent normal! u")
+  end)
+  R.calc_after_undo = H.lines(calc)
+end)
