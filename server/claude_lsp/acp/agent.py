@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
 from acp import PROTOCOL_VERSION, RequestError
 from acp.schema import (
     AgentCapabilities,
@@ -36,12 +34,15 @@ from acp.schema import (
     SetSessionModeResponse,
     Usage,
 )
+from pydantic import ValidationError
+
 from claude_lsp.acp.files import ClientFiles
 from claude_lsp.acp.permissions import ClientAsker
 from claude_lsp.acp.updates import ClientUpdates
 
 if TYPE_CHECKING:
     from acp.interfaces import Client
+
     from claude_lsp.agent.session import Session
     from claude_lsp.models.client import ModelClient
 

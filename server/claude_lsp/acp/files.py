@@ -14,6 +14,7 @@ from claude_lsp.tools.text_files import SNIFF_BYTES, looks_binary
 
 if TYPE_CHECKING:
     from acp.interfaces import Client
+
     from claude_lsp.acp.updates import ClientUpdates
 
 log = logging.getLogger(__name__)

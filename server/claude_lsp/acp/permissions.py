@@ -17,6 +17,7 @@ from claude_lsp.policy.questions import PermissionAnswer, PermissionQuestion
 
 if TYPE_CHECKING:
     from acp.interfaces import Client
+
     from claude_lsp.acp.updates import ClientUpdates
     from claude_lsp.host import FileAccess
 
