@@ -4,8 +4,8 @@ local H = dofile(os.getenv("CLAUDE_NVIM_HARNESS"))
 local P, R = H.params, H.results
 
 H.run(function()
-  local shown = H.fake_select(function(action)
-    return action.title == "Claude: explain"
+  local shown = H.fake_select(function(label)
+    return label == "Claude: explain"
   end)
   require("claude_lsp").setup({ cmd = P.server_cmd, filetypes = { "python" } })
   vim.cmd("edit " .. vim.fn.fnameescape(P.project .. "/calc.py"))

@@ -16,7 +16,6 @@ H.run(function()
   H.wait(20000, function()
     return H.find_line(chat, "words") ~= nil
   end, "streamed text")
-  R.streamed_before_cancel = H.find_line(chat, "words") ~= nil
 
   -- From the chat window, as a user would after reading a little.
   vim.api.nvim_set_current_buf(chat)

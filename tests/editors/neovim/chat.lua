@@ -6,8 +6,8 @@ local P, R = H.params, H.results
 H.run(function()
   R.commands = vim.fn.exists(":ClaudeChat") == 2 and vim.fn.exists(":ClaudeCancel") == 2
   R.loaded_before_setup = package.loaded["claude_lsp"] ~= nil
-  local shown = H.fake_select(function(option)
-    return option.optionId == "allow_once"
+  local shown = H.fake_select(function(label)
+    return label == "Allow"
   end)
   require("claude_lsp").setup({ cmd = P.server_cmd, filetypes = { "python" } })
 
@@ -40,10 +40,24 @@ H.run(function()
 
   R.chat = H.lines(chat)
   R.chat_filetype = vim.bo[chat].filetype
-  R.statuses = statuses
-  R.questions = vim.tbl_map(function(entry)
-    return { prompt = entry.prompt, kind = entry.kind, labels = entry.labels, items = entry.items }
-  end, shown)
+  R.statuses = vim.deepcopy(statuses)
+  R.questions = shown
+
+  -- `u` in the chat undoes only what the user typed there: the plugin's lines stay.
+  vim.api.nvim_set_current_buf(chat)
+  local last = vim.api.nvim_buf_line_count(chat)
+  vim.api.nvim_win_set_cursor(0, { last, 0 })
+  vim.cmd("normal! itypo")
+  vim.cmd("silent! normal! uu")
+  R.chat_after_undo = H.lines(chat)
+  -- A prompt heading the user deleted comes back with the next output.
+  vim.api.nvim_buf_set_lines(chat, last - 2, last - 1, false, {})
+  vim.cmd("ClaudeMode plan")
+  H.wait(10000, function()
+    return H.find_line(chat, "^_mode: plan_$") ~= nil
+  end, "the mode change")
+  R.chat_after_mode = H.lines(chat)
+  vim.cmd("buffer " .. calc)
   R.calc_lines = H.lines(calc)
   R.calc_modified = vim.bo[calc].modified
   vim.api.nvim_buf_call(calc, function()

@@ -48,8 +48,10 @@ function H.chat_buffer()
   end
 end
 
--- Replace vim.ui.select with one that records what it was shown and answers later
--- (as a picker plugin does) with the first item `choose` accepts.
+-- Answer the questions put to the user with the first choice whose label `choose`
+-- accepts (nil when none does), and record what was shown. vim.ui.select answers later,
+-- as a picker plugin does; vim.fn.inputlist (what the plugin asks with where it cannot
+-- wait for a picker, 0.7) answers at once, by number.
 function H.fake_select(choose)
   local shown = {}
   vim.ui.select = function(items, opts, on_choice)
@@ -59,13 +61,25 @@ function H.fake_select(choose)
     end
     table.insert(shown, { prompt = opts.prompt, kind = opts.kind, labels = labels, items = items })
     vim.defer_fn(function()
-      for _, item in ipairs(items) do
-        if choose(item) then
-          return on_choice(item)
+      for i, label in ipairs(labels) do
+        if choose(label) then
+          return on_choice(items[i])
         end
       end
       on_choice(nil)
     end, 50)
+  end
+  vim.fn.inputlist = function(choices)
+    local labels = vim.tbl_map(function(choice)
+      return (choice:gsub("^%d+: ", ""))
+    end, vim.list_slice(choices, 2))
+    table.insert(shown, { prompt = choices[1], kind = "inputlist", labels = labels })
+    for i, label in ipairs(labels) do
+      if choose(label) then
+        return i
+      end
+    end
+    return 0
   end
   return shown
 end
@@ -76,6 +90,7 @@ function H.run(body)
   if not ok then
     H.results.error = err
   end
+  H.results.messages = vim.fn.execute("messages")
   local file = assert(io.open(H.params.out, "w"))
   file:write(vim.json.encode(H.results))
   file:close()

@@ -1,5 +1,6 @@
 -- A permission question that vim.ui.select never answers: after the configured
 -- timeout the plugin answers "cancelled", so the edit is denied and the turn goes on.
+-- (On 0.7 the plugin asks with the built-in list, which the user leaves with <Esc>.)
 local H = dofile(os.getenv("CLAUDE_NVIM_HARNESS"))
 local P, R = H.params, H.results
 
@@ -7,6 +8,10 @@ H.run(function()
   local asked = 0
   vim.ui.select = function()
     asked = asked + 1
+  end
+  vim.fn.inputlist = function()
+    asked = asked + 1
+    return 0
   end
   require("claude_lsp").setup({
     cmd = P.server_cmd,

@@ -19,14 +19,44 @@ local function prompt_heading()
   return ("## You (%s: send, %s: cancel)"):format(keys.send, keys.cancel)
 end
 
-local function heading_row(buf)
-  return api.nvim_buf_get_extmark_by_id(buf, ns, buffers[buf].heading, {})[1]
+-- Run `change` with undo off for the buffer, so `u` undoes only what the user typed
+-- (undoing the plugin's lines would take the prompt heading with them). A change made
+-- with undo off also drops the buffer's undo history, which in the chat is only the
+-- prompt being typed.
+local function write(buf, change)
+  local levels = vim.bo[buf].undolevels
+  vim.bo[buf].undolevels = -1
+  local ok, result = pcall(change)
+  vim.bo[buf].undolevels = levels
+  if not ok then
+    error(result, 0)
+  end
+  return result
 end
 
-local function reset(buf)
-  api.nvim_buf_clear_namespace(buf, ns, 0, -1)
-  api.nvim_buf_set_lines(buf, 0, -1, false, { prompt_heading(), "" })
-  buffers[buf] = { heading = api.nvim_buf_set_extmark(buf, ns, 0, 0, {}), text_open = false }
+-- The row of the prompt heading, written again where the user deleted it (its mark
+-- then sits on the line that followed it).
+local function heading_row(buf)
+  local state = buffers[buf]
+  local row = api.nvim_buf_get_extmark_by_id(buf, ns, state.heading, {})[1]
+  local line = api.nvim_buf_get_lines(buf, row, row + 1, false)[1]
+  if line ~= prompt_heading() then
+    write(buf, function()
+      api.nvim_buf_set_lines(buf, row, row, false, { prompt_heading() })
+    end)
+    api.nvim_buf_del_extmark(buf, ns, state.heading)
+    state.heading = api.nvim_buf_set_extmark(buf, ns, row, 0, {})
+  end
+  return row
+end
+
+-- Empty the chat, leaving the prompt heading.
+function M.reset(buf)
+  write(buf, function()
+    api.nvim_buf_clear_namespace(buf, ns, 0, -1)
+    api.nvim_buf_set_lines(buf, 0, -1, false, { prompt_heading(), "" })
+    buffers[buf] = { heading = api.nvim_buf_set_extmark(buf, ns, 0, 0, {}), text_open = false }
+  end)
 end
 
 local function create(client_id, on_send, on_cancel)
@@ -35,7 +65,7 @@ local function create(client_id, on_send, on_cancel)
   vim.bo[buf].filetype = "markdown"
   vim.bo[buf].swapfile = false
   vim.b[buf].claude_lsp_client_id = client_id
-  reset(buf)
+  M.reset(buf)
   local keys = config.options.chat.keys
   vim.keymap.set("n", keys.send, on_send, { buffer = buf, desc = "Send the prompt to Claude" })
   vim.keymap.set("n", keys.cancel, on_cancel, { buffer = buf, desc = "Cancel Claude's turn" })
@@ -76,24 +106,27 @@ end
 -- Streamed text: continue the open text run, or begin one on a line of its own.
 function M.append_text(buf, text)
   local state = buffers[buf]
-  local row = heading_row(buf)
-  if not state.text_open then
-    api.nvim_buf_set_lines(buf, row, row, false, { "" })
-    state.run = api.nvim_buf_set_extmark(buf, ns, row, 0, {})
-    state.text_open = true
-    row = row + 1
-  end
-  local last = api.nvim_buf_get_lines(buf, row - 1, row, false)[1]
-  api.nvim_buf_set_text(buf, row - 1, #last, row - 1, #last, vim.split(text, "\n", { plain = true }))
+  write(buf, function()
+    local row = heading_row(buf)
+    if not state.text_open then
+      api.nvim_buf_set_lines(buf, row, row, false, { "" })
+      state.run = api.nvim_buf_set_extmark(buf, ns, row, 0, {})
+      state.text_open = true
+      row = row + 1
+    end
+    local last = api.nvim_buf_get_lines(buf, row - 1, row, false)[1]
+    api.nvim_buf_set_text(buf, row - 1, #last, row - 1, #last, vim.split(text, "\n", { plain = true }))
+  end)
 end
 
 -- Lines after the transcript; they end any text run. Returns a mark on the first one.
 function M.add_lines(buf, lines)
-  local state = buffers[buf]
-  state.text_open = false
-  local row = heading_row(buf)
-  api.nvim_buf_set_lines(buf, row, row, false, lines)
-  return api.nvim_buf_set_extmark(buf, ns, row, 0, {})
+  buffers[buf].text_open = false
+  return write(buf, function()
+    local row = heading_row(buf)
+    api.nvim_buf_set_lines(buf, row, row, false, lines)
+    return api.nvim_buf_set_extmark(buf, ns, row, 0, {})
+  end)
 end
 
 -- A heading and what follows it, after a blank line unless the transcript has one.
@@ -113,7 +146,9 @@ function M.replace_lines(buf, mark, count, lines)
     return
   end
   local last = api.nvim_buf_get_lines(buf, row + count - 1, row + count, false)[1] or ""
-  api.nvim_buf_set_text(buf, row, 0, row + count - 1, #last, lines)
+  write(buf, function()
+    api.nvim_buf_set_text(buf, row, 0, row + count - 1, #last, lines)
+  end)
 end
 
 -- Remove the text streamed since the last text run began (an API retry streams it again).
@@ -122,24 +157,24 @@ function M.drop_text_run(buf)
   if not state.text_open then
     return
   end
-  local start = api.nvim_buf_get_extmark_by_id(buf, ns, state.run, {})[1]
-  api.nvim_buf_set_lines(buf, start, heading_row(buf), false, {})
+  write(buf, function()
+    local start = api.nvim_buf_get_extmark_by_id(buf, ns, state.run, {})[1]
+    api.nvim_buf_set_lines(buf, start, heading_row(buf), false, {})
+  end)
   state.text_open = false
 end
 
 -- The text typed in the prompt area, which is emptied.
 function M.take_input(buf)
-  local row = heading_row(buf)
-  local lines = api.nvim_buf_get_lines(buf, row + 1, -1, false)
-  local text = vim.trim(table.concat(lines, "\n"))
-  if text ~= "" then
-    api.nvim_buf_set_lines(buf, row + 1, -1, false, { "" })
-  end
-  return text
-end
-
-function M.clear(buf)
-  reset(buf)
+  return write(buf, function()
+    local row = heading_row(buf)
+    local lines = api.nvim_buf_get_lines(buf, row + 1, -1, false)
+    local text = vim.trim(table.concat(lines, "\n"))
+    if text ~= "" then
+      api.nvim_buf_set_lines(buf, row + 1, -1, false, { "" })
+    end
+    return text
+  end)
 end
 
 return M

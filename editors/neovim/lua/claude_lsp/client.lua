@@ -10,6 +10,11 @@ local function is_file_buffer(bufnr)
   return vim.bo[bufnr].buftype == "" and vim.api.nvim_buf_get_name(bufnr) ~= ""
 end
 
+-- The buffer's file, or "" for a buffer that is not a file.
+local function file_of(bufnr)
+  return is_file_buffer(bufnr) and vim.api.nvim_buf_get_name(bufnr) or ""
+end
+
 local function contains(root, path)
   return root and (path == root or vim.startswith(path, root:gsub("/$", "") .. "/"))
 end
@@ -25,7 +30,10 @@ function M.find(bufnr)
   if attached then
     return attached
   end
-  local path = is_file_buffer(bufnr) and vim.api.nvim_buf_get_name(bufnr) or vim.fn.getcwd()
+  local path = file_of(bufnr)
+  if path == "" then
+    path = vim.fn.getcwd()
+  end
   for _, client in ipairs(compat.get_clients({ name = config.name })) do
     if contains(client.config.root_dir, path) then
       return client
@@ -33,9 +41,26 @@ function M.find(bufnr)
   end
 end
 
+local reported_missing = false
+
+-- Whether the server command can run; says so once when it cannot (autostart tries
+-- every buffer it opens), or every time for a command the user ran.
+local function can_start(quiet_after_first)
+  local program = config.options.cmd[1]
+  if vim.fn.executable(program) == 1 then
+    return true
+  end
+  if not (quiet_after_first and reported_missing) then
+    reported_missing = true
+    local message = "claude-lsp: `%s` is not executable; set `cmd` in setup() to the full path of claude-lsp"
+    vim.notify(message:format(program), vim.log.levels.ERROR)
+  end
+  return false
+end
+
 function M.attach(bufnr)
-  if is_file_buffer(bufnr) then
-    return compat.start(config.client_config(bufnr), bufnr)
+  if is_file_buffer(bufnr) and can_start(true) then
+    return compat.start(config.client_config(file_of(bufnr)), bufnr)
   end
 end
 
@@ -79,11 +104,15 @@ function M.with_client(bufnr, callback)
   local client = M.find(bufnr)
   local id = client and client.id
   if not id then
-    -- Not a file (an empty or scratch buffer): start in the working directory.
-    id = M.attach(bufnr) or compat.start(config.client_config(bufnr))
+    if not can_start(false) then
+      return
+    end
+    -- A buffer that is not a file (empty, scratch, the chat) starts the server in the
+    -- working directory, unattached.
+    id = compat.start(config.client_config(file_of(bufnr)), is_file_buffer(bufnr) and bufnr or nil)
   end
   if not id then
-    vim.notify("claude-lsp could not be started (is `claude-lsp` on your PATH?)", vim.log.levels.ERROR)
+    vim.notify("claude-lsp could not be started; see :checkhealth claude_lsp", vim.log.levels.ERROR)
     return
   end
   when_initialized(id, callback)

@@ -8,11 +8,21 @@ M.uv = vim.uv or vim.loop
 -- releases only accept the plain function call.
 local has_methods = vim.fn.has("nvim-0.11") == 1
 
+-- Returns the request's success and id like client.request. A request that could not
+-- be sent (the server exited) is answered with an error, so callers handle it once.
 function M.request(client, method, params, handler, bufnr)
+  local ok, id
   if has_methods then
-    return client:request(method, params, handler, bufnr)
+    ok, id = client:request(method, params, handler, bufnr)
+  else
+    ok, id = client.request(method, params, handler, bufnr)
   end
-  return client.request(method, params, handler, bufnr)
+  if not ok and handler then
+    vim.schedule(function()
+      handler({ code = -32603, message = "claude-lsp is not running" })
+    end)
+  end
+  return ok, id
 end
 
 function M.notify(client, method, params)
@@ -89,51 +99,64 @@ function M.diff(old, new, opts)
   return diff(old, new, opts)
 end
 
--- Wait for `start(done)` to call `done(value)` and return that value. A server
--- request handler must return its answer, but a `vim.ui.select` replacement may
--- answer later. Where the handler runs in a coroutine (current releases), yield
--- until the answer comes, so the editor stays responsive; otherwise (0.7) spin the
--- event loop with `vim.wait`. Either way `fallback` is returned after `timeout_ms`.
-function M.await(start, timeout_ms, fallback)
+-- Whether vim.ui.select is still Neovim's own, which answers before it returns.
+local function builtin_select()
+  local info = debug.getinfo(vim.ui.select, "S")
+  return info ~= nil and info.source:match("lua/vim/ui%.lua$") ~= nil
+end
+
+-- Ask at once (0.7): through vim.ui.select while it is Neovim's own (a numbered list
+-- answered before it returns); when a picker plugin has replaced it, with that same
+-- numbered list directly, since the picker would answer only after we return.
+local function select_now(items, opts)
+  if builtin_select() then
+    local chosen
+    vim.ui.select(items, opts, function(choice)
+      chosen = choice
+    end)
+    return chosen
+  end
+  local choices = { opts.prompt }
+  for i, item in ipairs(items) do
+    table.insert(choices, ("%d: %s"):format(i, opts.format_item(item)))
+  end
+  return items[vim.fn.inputlist(choices)]
+end
+
+-- Ask with vim.ui.select and return the item chosen, or nil. A server request handler
+-- must return its answer, but a picker plugin answers later. Where the handler runs in
+-- a coroutine (current releases), yield until the answer comes, so the editor stays
+-- responsive, and give up after `timeout_ms`. Otherwise (0.7) a wait would take no
+-- keys meanwhile, so ask with the built-in list, which answers at once.
+function M.select(items, opts, timeout_ms)
   local co = coroutine.running()
-  local can_yield = co and (not coroutine.isyieldable or coroutine.isyieldable())
+  if not (co and (not coroutine.isyieldable or coroutine.isyieldable())) then
+    return select_now(items, opts)
+  end
   local answered, value, waiting = false, nil, false
-  local timer
+  local timer = M.uv.new_timer()
   local function finish(result)
     if answered then
       return
     end
     answered, value = true, result
-    if timer then
-      timer:stop()
-      timer:close()
-    end
+    timer:stop()
+    timer:close()
     if waiting then
       coroutine.resume(co)
     end
   end
-  start(function(result)
+  timer:start(timeout_ms, 0, vim.schedule_wrap(function()
+    finish(nil)
+  end))
+  vim.ui.select(items, opts, function(choice)
     vim.schedule(function()
-      finish(result)
+      finish(choice)
     end)
   end)
-  if answered then
-    return value
-  end
-  if can_yield then
-    timer = M.uv.new_timer()
-    timer:start(timeout_ms, 0, vim.schedule_wrap(function()
-      finish(fallback)
-    end))
+  if not answered then
     waiting = true
     coroutine.yield()
-    return value
-  end
-  vim.wait(timeout_ms, function()
-    return answered
-  end, 20)
-  if not answered then
-    answered, value = true, fallback
   end
   return value
 end

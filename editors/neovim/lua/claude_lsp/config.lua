@@ -70,8 +70,9 @@ function M.claude_settings()
   return next(settings) == nil and vim.empty_dict() or settings
 end
 
-function M.root_dir(bufnr)
-  local path = vim.api.nvim_buf_get_name(bufnr or 0)
+-- The folder of a file: the nearest one above it with a root marker, else the
+-- working directory (also for "", a buffer that is not a file).
+function M.root_dir(path)
   local root = path ~= "" and require("claude_lsp.compat").find_root(path, M.options.root_markers)
   return root or vim.fn.getcwd()
 end
@@ -84,6 +85,7 @@ function M.client_parts()
   return {
     capabilities = M.capabilities(),
     handlers = handlers.table(),
+    on_exit = handlers.on_exit,
     init_options = { claude = claude },
     settings = { claude = claude },
   }
@@ -100,14 +102,15 @@ function M.lsp_config()
   })
 end
 
--- A complete client configuration for `bufnr`, for vim.lsp.start / start_client.
-function M.client_config(bufnr)
+-- A complete client configuration for the file at `path` ("" for none), for
+-- vim.lsp.start / start_client.
+function M.client_config(path)
   local o = M.options
   return vim.tbl_extend("force", M.client_parts(), {
     name = M.name,
     cmd = o.cmd,
     cmd_env = o.cmd_env,
-    root_dir = M.root_dir(bufnr),
+    root_dir = M.root_dir(path),
   })
 end
 

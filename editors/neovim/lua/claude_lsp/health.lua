@@ -13,16 +13,27 @@ local fail = health.error or health.report_error
 
 local CREDENTIALS = { "ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL" }
 
+-- The server command: on 0.11+ the one vim.lsp.config resolves (lsp/claude_lsp.lua
+-- with the user's changes, which start the server through vim.lsp.enable), else setup()'s.
+local function server_cmd()
+  local resolved = vim.fn.has("nvim-0.11") == 1 and vim.lsp.config[config.name]
+  if resolved and type(resolved.cmd) == "table" then
+    return resolved.cmd
+  end
+  return config.options.cmd
+end
+
 function M.check()
   start("claude-lsp")
   local version = vim.version()
   ok(("Neovim %d.%d.%d"):format(version.major, version.minor, version.patch))
 
-  local program = config.options.cmd[1]
+  local cmd = server_cmd()
+  local program = cmd[1]
   if vim.fn.executable(program) == 1 then
-    ok(("server command: %s (%s)"):format(table.concat(config.options.cmd, " "), vim.fn.exepath(program)))
+    ok(("server command: %s (%s)"):format(table.concat(cmd, " "), vim.fn.exepath(program)))
   else
-    fail(("`%s` is not executable; set `cmd` in setup() to the full path of claude-lsp"):format(program))
+    fail(("`%s` is not executable; set `cmd` (in setup() or vim.lsp.config) to the full path of claude-lsp"):format(program))
   end
 
   local env = vim.tbl_extend("force", {}, config.options.cmd_env or {})

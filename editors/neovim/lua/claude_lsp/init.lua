@@ -20,17 +20,12 @@ function M.setup(opts)
   end
 end
 
-function M.open_chat(client)
-  local chat = require("claude_lsp.chat")
-  chat.show(session_module().chat_buffer(client))
-end
-
 -- :ClaudeChat [text]: open the chat; with text (or what vim.ui.input returns when the
 -- chat is already in view), send it.
 function M.chat(text)
   client_module().with_client(vim.api.nvim_get_current_buf(), function(client)
     local was_visible = vim.fn.bufwinid(session_module().chat_buffer(client)) ~= -1
-    M.open_chat(client)
+    session_module().open_chat(client)
     if text and text ~= "" then
       session_module().prompt(client, text)
     elseif was_visible then
@@ -53,19 +48,13 @@ end
 
 -- :ClaudeCancel: stop the chat's turn and any code action still running.
 function M.cancel()
-  with_running_client(function(client)
-    local chat_turn = session_module().cancel(client)
-    local actions = require("claude_lsp.actions").cancel(client)
-    if not (chat_turn or actions) then
-      vim.notify("Claude is not running anything", vim.log.levels.INFO)
-    end
-  end)
+  with_running_client(session_module().cancel)
 end
 
 function M.new_session()
   client_module().with_client(vim.api.nvim_get_current_buf(), function(client)
     session_module().reset(client)
-    M.open_chat(client)
+    session_module().open_chat(client)
   end)
 end
 
@@ -90,7 +79,7 @@ function M.sessions()
         end,
       }, function(choice)
         if choice then
-          M.open_chat(client)
+          session_module().open_chat(client)
           session_module().load(client, choice.sessionId)
         end
       end)
@@ -98,9 +87,14 @@ function M.sessions()
   end)
 end
 
--- :ClaudeAction over a range (or the cursor).
+-- :ClaudeAction over a range; `opts` is the command's (range, line1, line2). Without
+-- it, the cursor line.
 function M.action(opts)
   local bufnr = vim.api.nvim_get_current_buf()
+  if not opts then
+    local line = vim.api.nvim_win_get_cursor(0)[1]
+    opts = { range = 0, line1 = line, line2 = line }
+  end
   client_module().with_client(bufnr, function(client)
     require("claude_lsp.actions").pick(client, bufnr, opts)
   end)
@@ -140,9 +134,7 @@ function M.lspconfig()
   local config = require("claude_lsp.config")
   local lsp_config = config.lsp_config()
   lsp_config.root_markers = nil
-  lsp_config.root_dir = function(fname)
-    return require("claude_lsp.compat").find_root(fname, config.options.root_markers) or vim.fn.getcwd()
-  end
+  lsp_config.root_dir = config.root_dir
   return lsp_config
 end
 

@@ -7,6 +7,7 @@ local config = require("claude_lsp.config")
 local progress = require("claude_lsp.progress")
 local render = require("claude_lsp.render")
 local session = require("claude_lsp.session")
+local util = require("claude_lsp.util")
 
 local M = {}
 
@@ -35,7 +36,7 @@ function M.handle(_, params, ctx)
   local client = vim.lsp.get_client_by_id(ctx.client_id)
   local state = client and session.state(client)
   local cwd = state and state.cwd
-  local title = render.shorten(tool_call.title or "a tool", cwd)
+  local title = util.shorten(util.text(tool_call.title) ~= "" and tool_call.title or "a tool", cwd)
   local details = render.question_details(tool_call, cwd)
   if state and details ~= "" then
     chat.add_lines(state.buf, fence(details, tool_call.kind))
@@ -44,20 +45,21 @@ function M.handle(_, params, ctx)
 
   asked = asked + 1
   local id = asked
-  progress.question_opened(id, "allow " .. title .. "?")
-  local option = compat.await(function(done)
-    vim.ui.select(params.options, {
-      prompt = ("Claude wants to use %s%s"):format(title, details ~= "" and " (shown in the chat)" or ""),
-      kind = "claude_lsp.permission",
-      format_item = function(option)
-        return option.name
-      end,
-    }, done)
-  end, config.options.permission_timeout_ms, nil)
+  progress.question_opened(id, ctx.client_id, "allow " .. title .. "?")
+  local option = compat.select(params.options, {
+    prompt = ("Claude wants to use %s%s"):format(title, details ~= "" and " (shown in the chat)" or ""),
+    kind = "claude_lsp.permission",
+    format_item = function(option)
+      return option.name
+    end,
+  }, config.options.permission_timeout_ms)
   progress.question_closed(id)
 
-  if state then
-    chat.add_lines(state.buf, { ("_%s: %s_"):format(title, option and option.name or "no answer (denied)") })
+  -- Meanwhile the chat may have been wiped (session.state makes a new one) or the
+  -- server may have exited.
+  if client and vim.lsp.get_client_by_id(client.id) then
+    local answer = option and option.name or "no answer (denied)"
+    chat.add_lines(session.state(client).buf, { ("_%s: %s_"):format(title, answer) })
   end
   if option then
     return { outcome = { outcome = "selected", optionId = option.optionId } }

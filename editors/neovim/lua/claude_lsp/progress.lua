@@ -1,14 +1,14 @@
 -- What Claude is doing, for the status line: the work-done progress of each running
 -- turn (the server reports every tool call's title on it), and open permission
 -- questions.
-local render = require("claude_lsp.render")
+local util = require("claude_lsp.util")
 
 local M = {}
 
 local MAX_WIDTH = 50
 
-local turns = {} -- progress token -> { message, root, seq }
-local questions = {} -- question id -> text
+local turns = {} -- progress token -> { message, root, seq, client_id }
+local questions = {} -- question id -> { text, client_id }
 local seq = 0
 
 local function changed()
@@ -35,8 +35,13 @@ function M.on_progress(err, result, ctx, handler_config)
   local token = result.token
   if value.kind == "begin" and value.title == "Claude" then
     seq = seq + 1
-    turns[token] = { message = value.message or "", root = root_of(ctx.client_id), seq = seq }
-  elseif value.kind == "report" and turns[token] and value.message then
+    turns[token] = {
+      message = util.text(value.message),
+      root = root_of(ctx.client_id),
+      seq = seq,
+      client_id = ctx.client_id,
+    }
+  elseif value.kind == "report" and turns[token] and type(value.message) == "string" then
     turns[token].message = value.message
   elseif value.kind == "end" and turns[token] then
     turns[token] = nil
@@ -46,13 +51,25 @@ function M.on_progress(err, result, ctx, handler_config)
   changed()
 end
 
-function M.question_opened(id, text)
-  questions[id] = text
+function M.question_opened(id, client_id, text)
+  questions[id] = { text = text, client_id = client_id }
   changed()
 end
 
 function M.question_closed(id)
   questions[id] = nil
+  changed()
+end
+
+-- The server of `client_id` exited: its turns and questions end with it.
+function M.client_exited(client_id)
+  for _, entries in ipairs({ turns, questions }) do
+    for key, entry in pairs(entries) do
+      if entry.client_id == client_id then
+        entries[key] = nil
+      end
+    end
+  end
   changed()
 end
 
@@ -68,7 +85,7 @@ end
 function M.statusline()
   local _, question = next(questions)
   if question then
-    return "Claude: " .. truncate(question)
+    return "Claude: " .. truncate(question.text)
   end
   local latest
   for _, turn in pairs(turns) do
@@ -79,7 +96,7 @@ function M.statusline()
   if not latest then
     return ""
   end
-  return "Claude: " .. truncate(render.shorten(latest.message, latest.root)) .. "…"
+  return "Claude: " .. truncate(util.shorten(latest.message, latest.root)) .. "…"
 end
 
 return M
