@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from claude_lsp.tools.base import Tool, ToolContext, ToolError, ToolKind, ToolResult
+from claude_lsp.tools.notebooks import Notebook, is_notebook
 from claude_lsp.tools.text_files import (
     BOM,
     SNIFF_BYTES,
@@ -29,6 +30,7 @@ from claude_lsp.tools.text_files import (
 DEFAULT_LIMIT = 2000
 MAX_FULL_READ_BYTES = 256 * 1024
 MAX_OUTPUT_CHARS = 256 * 1024
+MAX_NOTEBOOK_CHARS = 32 * 1024 * 1024
 # The API accepts images up to 5 MB once base64 encoded.
 MAX_IMAGE_BYTES = 5 * 1024 * 1024 * 3 // 4
 
@@ -100,6 +102,8 @@ class ReadTool(Tool):
         "and tab are not part of the file. Lines longer than "
         "2000 characters are cut short.\n"
         "- Images (PNG, JPEG, GIF, WebP) are returned as images you can look at.\n"
+        "- Jupyter notebooks (.ipynb) are shown cell by cell, each with its id, type and "
+        "source, then its outputs (images included); edit them with NotebookEdit.\n"
         "- Files open in the editor are read as the editor currently shows them, unsaved "
         "changes included.\n"
         "- Use LS, not Read, to list a directory. Reading several files in parallel is "
@@ -170,7 +174,7 @@ class ReadTool(Tool):
         if looks_binary(head):
             raise binary_error(path)
 
-        if stat.st_size > MAX_FULL_READ_BYTES:
+        if stat.st_size > MAX_FULL_READ_BYTES and not (is_notebook(path) and not partial):
             if not partial:
                 raise ToolError(
                     f"{path} is {stat.st_size // 1024} KiB, more than the "
@@ -192,6 +196,15 @@ class ReadTool(Tool):
     def _from_text(
         self, file: TextFile, ctx: ToolContext, first: int, count: int, partial: bool
     ) -> ToolResult:
+        if is_notebook(file.path) and not partial:
+            # Its size is mostly outputs (images in base64): the cap is on what is shown.
+            if len(file.raw) > MAX_NOTEBOOK_CHARS:
+                raise ToolError(
+                    f"{file.path} is a notebook of {len(file.raw) // 1_000_000} MB, too big "
+                    "to show; use offset and limit to read its JSON in parts."
+                )
+            ctx.read_state.record(file.path, file.raw)
+            return ToolResult(Notebook.parse(file.path, file.text).render(MAX_OUTPUT_CHARS))
         if not partial and len(file.raw.encode("utf-8", "surrogatepass")) > MAX_FULL_READ_BYTES:
             raise ToolError(
                 f"{file.path} is more than {MAX_FULL_READ_BYTES // 1024} KiB, too much to "

@@ -9,6 +9,7 @@ from claude_lsp.tools.exit_plan_mode import ExitPlanModeTool
 from claude_lsp.tools.glob import GlobTool
 from claude_lsp.tools.grep import GrepTool
 from claude_lsp.tools.ls import LSTool
+from claude_lsp.tools.notebook_edit import NotebookEditTool
 from claude_lsp.tools.read import ReadTool
 from claude_lsp.tools.symbols import SymbolsTool
 from claude_lsp.tools.todo import TodoWriteTool
@@ -27,6 +28,7 @@ def builtin_tools() -> list[Tool]:
         ReadTool(),
         EditTool(),
         WriteTool(),
+        NotebookEditTool(),
         TodoWriteTool(),
         ExitPlanModeTool(),
     ]
