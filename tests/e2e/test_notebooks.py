@@ -9,7 +9,7 @@ from pathlib import Path
 from tests.conftest import agent_env
 from tests.e2e.conftest import new_session, prompt, start_editor
 from tests.fakeapi import FakeAnthropic, reply, text, tool_use
-from tests.unit.tools.test_notebooks import PNG, notebook
+from tests.notebook_samples import PNG, notebook
 
 
 async def test_the_agent_reads_a_notebook_and_replaces_a_cell(

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from claude_lsp.tools.base import Diff, Tool, ToolContext, ToolError, ToolKind, ToolResult
+from claude_lsp.tools.notebooks import is_notebook
 from claude_lsp.tools.text_files import (
     load_text,
     missing_file_message,
@@ -71,6 +72,11 @@ class EditTool(Tool):
     async def run(self, tool_input: dict[str, Any], ctx: ToolContext) -> ToolResult:
         given = str(tool_input["file_path"])
         path = ctx.resolve(given)
+        if is_notebook(path):
+            raise ToolError(
+                f"{path} is a Jupyter notebook: Read shows its cells, and NotebookEdit "
+                "changes one by its id."
+            )
         old = normalize_newlines(str(tool_input["old_string"]))
         new = normalize_newlines(str(tool_input["new_string"]))
         replace_all = bool(tool_input.get("replace_all", False))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from claude_lsp.tools.base import Diff, Tool, ToolContext, ToolError, ToolKind, ToolResult
-from claude_lsp.tools.notebooks import Notebook, is_notebook
+from claude_lsp.tools.notebooks import Notebook, as_lines, is_notebook
 from claude_lsp.tools.text_files import load_text, missing_file_message, save_text
 
 EDIT_MODES = ("replace", "insert", "delete")
@@ -82,21 +82,28 @@ class NotebookEditTool(Tool):
             if cell_type is None:
                 raise ToolError("cell_type (code or markdown) is required to insert a cell.")
             at = notebook.index_of(cell_id) + 1 if cell_id else 0
-            cell = notebook.new_cell(cell_type, source)
-            notebook.cells.insert(at, cell)
+            notebook.cells.insert(at, notebook.new_cell(cell_type, source))
             done = f"Inserted {cell_type} cell {notebook.cell_id(at)} at position {at + 1}"
+            done += _shifted(notebook, at + 1)
         elif not cell_id:
             raise ToolError(f"cell_id is required to {mode} a cell.")
         elif mode == "delete":
-            del notebook.cells[notebook.index_of(cell_id)]
-            done = f"Deleted cell {cell_id}"
+            at = notebook.index_of(cell_id)
+            del notebook.cells[at]
+            done = f"Deleted cell {cell_id}" + _shifted(notebook, at)
         else:
-            index = notebook.index_of(cell_id)
-            _replace(notebook, index, source, cell_type)
+            _replace(notebook, notebook.index_of(cell_id), source, cell_type)
             done = f"Replaced the source of cell {cell_id}"
         new_text = current.to_file(notebook.dumps())
         await save_text(ctx, path, new_text, old_text=current.raw, title=self.title(tool_input))
-        return ToolResult(f"{done} in {path}.", diff=Diff(str(path), current.raw, new_text))
+        return ToolResult(f"{done}, in {path}.", diff=Diff(str(path), current.raw, new_text))
+
+
+def _shifted(notebook: Notebook, first: int) -> str:
+    """Where cells are named by position, the ids from `first` on now name other cells."""
+    if notebook.has_ids() or first >= len(notebook.cells):
+        return ""
+    return f" (cells from cell-{first} on are numbered anew: Read again before using them)"
 
 
 def _replace(notebook: Notebook, index: int, source: str, cell_type: str | None) -> None:
@@ -104,12 +111,11 @@ def _replace(notebook: Notebook, index: int, source: str, cell_type: str | None)
     cell = notebook.cells[index]
     if cell_type is not None and cell_type != cell.get("cell_type"):
         replacement = notebook.new_cell(cell_type, source)
-        for key in ("id", "metadata"):
-            if key in cell:
-                replacement[key] = cell[key]
+        keep = ("id", "metadata", "attachments") if cell_type == "markdown" else ("id", "metadata")
+        replacement.update({key: cell[key] for key in keep if key in cell})
         notebook.cells[index] = replacement
         return
-    cell["source"] = source
+    cell["source"] = as_lines(source) if isinstance(cell.get("source"), list) else source
     if cell.get("cell_type") == "code":
         cell["outputs"] = []
         cell["execution_count"] = None

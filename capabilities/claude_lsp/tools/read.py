@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from claude_lsp.tools.base import Tool, ToolContext, ToolError, ToolKind, ToolResult
+from claude_lsp.tools.images import MAX_IMAGE_BYTES, image_media_type
 from claude_lsp.tools.notebooks import Notebook, is_notebook
 from claude_lsp.tools.text_files import (
     BOM,
@@ -30,30 +31,8 @@ from claude_lsp.tools.text_files import (
 DEFAULT_LIMIT = 2000
 MAX_FULL_READ_BYTES = 256 * 1024
 MAX_OUTPUT_CHARS = 256 * 1024
-MAX_NOTEBOOK_CHARS = 32 * 1024 * 1024
-# The API accepts images up to 5 MB once base64 encoded.
-MAX_IMAGE_BYTES = 5 * 1024 * 1024 * 3 // 4
-
-IMAGE_EXTENSIONS = {
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".gif": "image/gif",
-    ".webp": "image/webp",
-}
-
-
-def image_media_type(head: bytes) -> str | None:
-    """The media type of an image recognised by its magic bytes, else None."""
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith((b"GIF87a", b"GIF89a")):
-        return "image/gif"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    return None
+# A notebook is read whole (its outputs make it big) up to this size.
+MAX_NOTEBOOK_BYTES = 32 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -148,7 +127,7 @@ class ReadTool(Tool):
 
         buffer = await ctx.files.open_buffer_text(path)
         if buffer is not None:
-            return self._from_text(
+            return await self._from_text(
                 TextFile.from_raw(path, buffer, from_buffer=True), ctx, first, count, partial
             )
 
@@ -174,7 +153,13 @@ class ReadTool(Tool):
         if looks_binary(head):
             raise binary_error(path)
 
-        if stat.st_size > MAX_FULL_READ_BYTES and not (is_notebook(path) and not partial):
+        whole_notebook = is_notebook(path) and not partial
+        if whole_notebook and stat.st_size > MAX_NOTEBOOK_BYTES:
+            raise ToolError(
+                f"{path} is a notebook of {stat.st_size // 1_000_000} MB, too big to show; "
+                "use offset and limit to read its JSON in parts."
+            )
+        if stat.st_size > MAX_FULL_READ_BYTES and not whole_notebook:
             if not partial:
                 raise ToolError(
                     f"{path} is {stat.st_size // 1024} KiB, more than the "
@@ -189,22 +174,19 @@ class ReadTool(Tool):
             data = await asyncio.to_thread(path.read_bytes)
         except OSError as exc:
             raise ToolError(f"Cannot read {path}: {exc.strerror or exc}") from exc
-        return self._from_text(
+        return await self._from_text(
             TextFile.from_raw(path, decode_utf8(path, data)), ctx, first, count, partial
         )
 
-    def _from_text(
+    async def _from_text(
         self, file: TextFile, ctx: ToolContext, first: int, count: int, partial: bool
     ) -> ToolResult:
         if is_notebook(file.path) and not partial:
             # Its size is mostly outputs (images in base64): the cap is on what is shown.
-            if len(file.raw) > MAX_NOTEBOOK_CHARS:
-                raise ToolError(
-                    f"{file.path} is a notebook of {len(file.raw) // 1_000_000} MB, too big "
-                    "to show; use offset and limit to read its JSON in parts."
-                )
+            notebook = await asyncio.to_thread(Notebook.parse, file.path, file.text)
+            blocks = await asyncio.to_thread(notebook.render, MAX_OUTPUT_CHARS)
             ctx.read_state.record(file.path, file.raw)
-            return ToolResult(Notebook.parse(file.path, file.text).render(MAX_OUTPUT_CHARS))
+            return ToolResult(blocks)
         if not partial and len(file.raw.encode("utf-8", "surrogatepass")) > MAX_FULL_READ_BYTES:
             raise ToolError(
                 f"{file.path} is more than {MAX_FULL_READ_BYTES // 1024} KiB, too much to "
