@@ -83,7 +83,7 @@ class ToolRunner:
         previous_read_only = False
         for call in calls:
             tool = self.tools.get(call["name"])
-            read_only = tool is not None and tool.read_only
+            read_only = tool is not None and tool.is_read_only(call.get("input") or {})
             if read_only and previous_read_only:
                 batches[-1].append(call)
             else:

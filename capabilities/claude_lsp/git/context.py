@@ -43,10 +43,10 @@ def git_snapshot(cwd: Path) -> GitSnapshot | None:
     repo = open_repository(cwd)
     if repo is None:
         return None
-    status = _status_lines(repo)
+    status = status_lines(repo)
     return GitSnapshot(
         root=Path(repo.workdir),
-        branch=_branch(repo),
+        branch=branch_name(repo),
         status_lines=tuple(status[:MAX_STATUS_LINES]),
         status_omitted=max(0, len(status) - MAX_STATUS_LINES),
         recent_commits=tuple(_recent_commits(repo)),
@@ -79,15 +79,18 @@ def _may_be_in_a_repository(cwd: Path) -> bool:
     return any((folder / ".git").exists() for folder in (cwd, *cwd.parents))
 
 
-def _branch(repo: pygit2.Repository) -> str:
+def branch_name(repo: pygit2.Repository) -> str:
     if repo.head_is_unborn:
-        return "(no commits yet)"
+        target = repo.references["HEAD"].target
+        name = str(target).removeprefix("refs/heads/")
+        return f"{name} (no commits yet)"
     if repo.head_is_detached:
         return f"(detached at {str(repo.head.target)[:7]})"
     return repo.head.shorthand
 
 
-def _status_lines(repo: pygit2.Repository) -> list[str]:
+def status_lines(repo: pygit2.Repository) -> list[str]:
+    """`git status --short` lines (ignored files left out), sorted by path."""
     from pygit2.enums import FileStatus
 
     codes = (

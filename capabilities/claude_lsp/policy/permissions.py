@@ -193,7 +193,7 @@ class PermissionPolicy:
             return Decision("allow")
         outside = self._outside(paths)
         outside_note = f"{outside[0]} is outside the session's folders" if outside else ""
-        if tool.read_only:
+        if tool.is_read_only(tool_input):
             return Decision("ask", outside_note) if outside else Decision("allow")
         if self.mode is PermissionMode.PLAN:
             return _plan_denial(tool)

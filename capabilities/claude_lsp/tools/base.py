@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -137,6 +137,12 @@ class Tool(ABC):
             "description": self.description,
             "input_schema": self.input_schema,
         }
+
+    def is_read_only(self, tool_input: Mapping[str, Any]) -> bool:
+        """Whether this call only looks: it runs without asking (within the session's
+        folders) and alongside other such calls. Tools with read and write operations
+        decide per call."""
+        return self.read_only
 
     def validate(self, tool_input: Any) -> str | None:
         """None if `tool_input` matches the schema, else a message for the model."""

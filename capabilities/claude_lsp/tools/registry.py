@@ -6,6 +6,7 @@ from claude_lsp.tools.base import Tool
 from claude_lsp.tools.bash import BashOutputTool, BashTool, KillShellTool
 from claude_lsp.tools.edit import EditTool
 from claude_lsp.tools.exit_plan_mode import ExitPlanModeTool
+from claude_lsp.tools.git import GitTool
 from claude_lsp.tools.glob import GlobTool
 from claude_lsp.tools.grep import GrepTool
 from claude_lsp.tools.ls import LSTool
@@ -25,6 +26,7 @@ def builtin_tools() -> list[Tool]:
         GrepTool(),
         LSTool(),
         SymbolsTool(),
+        GitTool(),
         ReadTool(),
         EditTool(),
         WriteTool(),

@@ -1,0 +1,138 @@
+"""The Git tool on a real repository made with pygit2: looking, staging and committing,
+which calls ask, and what Read deny rules hide."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pygit2
+import pytest
+from tests.unit.tools.conftest import MakeCtx
+
+from claude_lsp.policy.permissions import PermissionMode, PermissionPolicy, parse_rules
+from claude_lsp.tools.base import ToolContext, ToolError
+from claude_lsp.tools.git import GitTool
+
+AUTHOR = pygit2.Signature("Ada", "ada@example.com", 1_700_000_000, 0)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> pygit2.Repository:
+    root = tmp_path / "repo"
+    repository = pygit2.init_repository(str(root), initial_head="main")
+    repository.config["user.name"] = "Ada"
+    repository.config["user.email"] = "ada@example.com"
+    (root / "calc.py").write_text("def add(a, b):\n    return a - b\n")
+    (root / "secrets").mkdir()
+    (root / "secrets" / "key.txt").write_text("hunter2\n")
+    repository.index.add_all()
+    repository.index.write()
+    tree = repository.index.write_tree()
+    repository.create_commit("HEAD", AUTHOR, AUTHOR, "First commit\n", tree, [])
+    return repository
+
+
+@pytest.fixture
+def git_ctx(make_ctx: MakeCtx, repo: pygit2.Repository) -> ToolContext:
+    return make_ctx(cwd=Path(repo.workdir))
+
+
+async def git(ctx: ToolContext, **call: Any) -> str:
+    assert GitTool().validate(call) is None
+    return (await GitTool().run(call, ctx)).text()
+
+
+async def test_status_diff_log_show_and_blame(git_ctx: ToolContext) -> None:
+    root = git_ctx.cwd
+    (root / "calc.py").write_text("def add(a, b):\n    return a + b\n")
+    (root / "new.py").write_text("x = 1\n")
+
+    assert await git(git_ctx, operation="status") == "On branch main\n M calc.py\n?? new.py"
+    unstaged = await git(git_ctx, operation="diff")
+    assert "-    return a - b\n+    return a + b" in unstaged
+    assert await git(git_ctx, operation="diff", staged=True) == "(no differences)"
+    assert "calc.py" in await git(git_ctx, operation="diff", revision="HEAD", paths=["calc.py"])
+
+    log = await git(git_ctx, operation="log")
+    assert log.endswith("2023-11-14 22:13 Ada: First commit")
+    shown = await git(git_ctx, operation="show")
+    assert "Author: Ada <ada@example.com>" in shown and "+def add(a, b):" in shown
+    blamed = await git(git_ctx, operation="blame", paths=["calc.py"])
+    assert blamed.splitlines()[1].endswith("(Ada 2023-11-14    2)     return a - b")
+
+
+async def test_add_commit_and_branch(git_ctx: ToolContext, repo: pygit2.Repository) -> None:
+    root = git_ctx.cwd
+    (root / "calc.py").write_text("def add(a, b):\n    return a + b\n")
+    with pytest.raises(ToolError, match="nothing is staged"):
+        await git(git_ctx, operation="commit", message="Fix add")
+
+    staged = await git(git_ctx, operation="add", paths=["calc.py"])
+    assert staged.endswith("M  calc.py")
+    committed = await git(git_ctx, operation="commit", message="Fix add\n\nIt subtracted.")
+    assert committed.startswith("Committed ") and committed.endswith("on main: Fix add")
+    head = repo.head.peel(pygit2.Commit)
+    assert head.message == "Fix add\n\nIt subtracted." and head.author.name == "Ada"
+    assert await git(git_ctx, operation="status") == "On branch main\n(nothing to commit)"
+
+    created = await git(git_ctx, operation="branch", name="topic")
+    assert created.startswith("Created branch topic at ")
+    assert await git(git_ctx, operation="branch") == "* main\n  topic"
+    with pytest.raises(ToolError, match="exists already"):
+        await git(git_ctx, operation="branch", name="topic")
+
+
+async def test_mistakes_are_explained(
+    git_ctx: ToolContext, make_ctx: MakeCtx, tmp_path: Path
+) -> None:
+    with pytest.raises(ToolError, match="unknown revision 'nope'"):
+        await git(git_ctx, operation="show", revision="nope")
+    with pytest.raises(ToolError, match="blame needs the file"):
+        await git(git_ctx, operation="blame")
+    with pytest.raises(ToolError, match="outside the repository"):
+        await git(git_ctx, operation="add", paths=[str(tmp_path)])
+    outside = tmp_path / "plain"
+    outside.mkdir()
+    with pytest.raises(ToolError, match="not in a git repository"):
+        await git(make_ctx(cwd=outside), operation="status")
+
+
+async def test_read_deny_rules_hide_files(make_ctx: MakeCtx, repo: pygit2.Repository) -> None:
+    root = Path(repo.workdir)
+    policy = PermissionPolicy(
+        deny=parse_rules(["Read(./secrets/**)"], behavior="deny", warnings=[]),
+        roots=[root],
+        cwd=root,
+    )
+    ctx = make_ctx(cwd=root)
+    ctx.hidden_paths = policy.hidden_paths
+    (root / "secrets" / "key.txt").write_text("hunter3\n")
+    (root / "calc.py").write_text("changed\n")
+    assert "secrets" not in await git(ctx, operation="status")
+    assert "hunter" not in await git(ctx, operation="diff")
+    assert "hunter" not in await git(ctx, operation="show")
+    tool = GitTool()
+    call = {"operation": "blame", "paths": ["secrets/key.txt"]}
+    assert policy.decide(tool, call, tool.paths(call, ctx)).behavior == "deny"
+
+
+def test_looking_runs_without_asking_and_changing_asks(git_ctx: ToolContext) -> None:
+    tool = GitTool()
+    root = git_ctx.cwd
+    policy = PermissionPolicy(roots=[root], cwd=root)
+    plan = PermissionPolicy(mode=PermissionMode.PLAN, roots=[root], cwd=root)
+    accept = PermissionPolicy(mode=PermissionMode.ACCEPT_EDITS, roots=[root], cwd=root)
+    for call in ({"operation": "status"}, {"operation": "branch"}, {"operation": "log"}):
+        assert tool.is_read_only(call)
+        assert policy.decide(tool, call, tool.paths(call, git_ctx)).behavior == "allow"
+    for call in (
+        {"operation": "commit", "message": "x"},
+        {"operation": "add", "paths": ["calc.py"]},
+        {"operation": "branch", "name": "topic"},
+    ):
+        assert not tool.is_read_only(call)
+        paths = tool.paths(call, git_ctx)
+        assert policy.decide(tool, call, paths).behavior == "ask"
+        assert accept.decide(tool, call, paths).behavior == "ask"
+        assert plan.decide(tool, call, paths).behavior == "deny"
