@@ -113,6 +113,9 @@ def _patch_text(
         if used + len(text) > MAX_DIFF_CHARS and parts:
             left_out.append(path)
             continue
+        if len(text) > MAX_DIFF_CHARS:
+            hidden_chars = len(text) - MAX_DIFF_CHARS
+            text = f"{text[:MAX_DIFF_CHARS]}\n# … {hidden_chars} more characters of {path}\n"
         parts.append(text)
         used += len(text)
     if left_out:
@@ -206,7 +209,7 @@ def create_branch(repo: pygit2.Repository, name: str, revision: str | None = Non
     return f"Created branch {name} at {str(start.id)[:7]} (still on {branch_name(repo)})."
 
 
-def add(repo: pygit2.Repository, paths: Sequence[str]) -> str:
+def add(repo: pygit2.Repository, paths: Sequence[str], hidden: Hidden) -> str:
     """Stage `paths` (files or folders, relative to the root; deleted files too)."""
     import pygit2
 
@@ -216,17 +219,31 @@ def add(repo: pygit2.Repository, paths: Sequence[str]) -> str:
         index.write()
     except pygit2.GitError as exc:
         raise GitError(f"cannot stage {', '.join(paths)}: {exc}") from exc
-    staged = [line for line in status_lines(repo) if line[0] not in " ?"]
+    staged = [
+        line
+        for line in status_lines(repo)
+        if line[0] not in " ?" and _visible(repo, line[3:].split(" -> ")[-1], hidden)
+    ]
     return "Staged. Now staged for commit:\n" + ("\n".join(staged) or "(nothing)")
 
 
 def commit(repo: pygit2.Repository, message: str) -> str:
     """Commit what is staged, as the configured user (user.name, user.email)."""
     import pygit2
+    from pygit2.enums import RepositoryState
 
     if not message.strip():
         raise GitError("a commit needs a message")
-    tree = repo.index.write_tree()
+    if repo.state() != RepositoryState.NONE:
+        raise GitError(
+            "a merge, rebase or similar is in progress: finish it with Bash (git commit)"
+        )
+    if len(repo.index) == 0:
+        raise GitError("nothing is staged: stage changes with operation add first")
+    try:
+        tree = repo.index.write_tree()
+    except pygit2.GitError as exc:
+        raise GitError(f"the staged changes cannot be committed: {exc}") from exc
     parents = [] if repo.head_is_unborn else [repo.head.target]
     if parents and tree == _head_tree(repo).id:
         raise GitError("nothing is staged: stage changes with operation add first")
@@ -237,6 +254,9 @@ def commit(repo: pygit2.Repository, message: str) -> str:
             "git has no identity here: set user.name and user.email (git config)"
         ) from exc
     reference = "HEAD" if repo.head_is_unborn else repo.head.name
-    new = repo.create_commit(reference, author, author, message, tree, parents)
+    try:
+        new = repo.create_commit(reference, author, author, message, tree, parents)
+    except (pygit2.GitError, OSError) as exc:
+        raise GitError(f"the commit could not be written: {exc}") from exc
     subject = message.strip().splitlines()[0]
     return f"Committed {str(new)[:7]} on {branch_name(repo)}: {subject}"

@@ -24,9 +24,9 @@ from claude_lsp.policy.shell_split import CommandSplit, normalize_line, spelling
 
 # Rules naming the group cover every tool in it, as in Claude Code.
 EDIT_TOOLS = frozenset({"Edit", "Write", "MultiEdit", "NotebookEdit"})
-READ_TOOLS = frozenset({"Read", "Grep", "Glob", "LS", "NotebookRead", "Symbols", "Git"})
+READ_TOOLS = frozenset({"Read", "Grep", "Glob", "LS", "NotebookRead", "Symbols"})
 # Tools whose path is a folder they look inside, not a file.
-FOLDER_TOOLS = frozenset({"Grep", "Glob", "LS", "Git"})
+FOLDER_TOOLS = frozenset({"Grep", "Glob", "LS"})
 
 _RULE = re.compile(r"(?P<tool>[A-Za-z0-9_\-]+?(?:__\*)?)(?:\((?P<spec>.*)\))?", re.DOTALL)
 _TOOL_NAME = re.compile(r"[A-Za-z0-9_\-]+")

@@ -1,9 +1,10 @@
 """Git: the repository's state and history, and staging and committing, on pygit2.
 
 Looking (status, diff, log, show, blame, listing branches) runs without asking, like
-Read; changing the repository (add, commit, creating a branch) asks, like a shell
-command, and plan mode refuses it. Read deny rules cover it: a denied file is left out
-of what it shows and cannot be blamed.
+Read, when the whole repository is inside the session's folders (it shows all of it);
+changing the repository (add, commit, creating a branch) asks, like a shell command, and
+plan mode refuses it. `Read(...)` deny rules hide files: a denied file is left out of
+what it shows and cannot be blamed. A `Read` allow rule never approves Git.
 """
 
 from __future__ import annotations
@@ -70,7 +71,9 @@ class GitTool(Tool):
         return " ".join(["git", str(tool_input.get("operation", "")), *details])
 
     def paths(self, tool_input: dict[str, Any], ctx: ToolContext) -> list[Path]:
-        return [ctx.resolve(str(path)) for path in tool_input.get("paths") or []] or [ctx.cwd]
+        """The files named, and the repository's root: every call can show all of it."""
+        named = [ctx.resolve(str(path)) for path in tool_input.get("paths") or []]
+        return [*named, repository_root(ctx.cwd) or ctx.cwd]
 
     async def run(self, tool_input: dict[str, Any], ctx: ToolContext) -> ToolResult:
         repo = await asyncio.to_thread(open_repository, ctx.cwd)
@@ -82,6 +85,13 @@ class GitTool(Tool):
             _relative(root, ctx.resolve(str(path))) for path in tool_input.get("paths") or []
         ]
         hidden = ctx.hidden_paths("Read")
+        if (
+            tool_input["operation"] == "blame"
+            and relative
+            and hidden
+            and hidden(root / relative[0])
+        ):
+            raise ToolError(f"{relative[0]} is denied by the permission rules.")
         if tool_input["operation"] in ("add", "commit"):
             await ctx.files.save_edited()  # git reads the disk: the editor's edits first
         try:
@@ -114,8 +124,16 @@ def _run(repo: Any, tool_input: dict[str, Any], relative: list[str], hidden: Any
     if operation == "add":
         if not relative:
             raise operations.GitError("add needs paths")
-        return operations.add(repo, relative)
+        return operations.add(repo, relative, hidden)
     return operations.commit(repo, str(tool_input.get("message") or ""))
+
+
+def repository_root(folder: Path) -> Path | None:
+    """The work tree holding `folder` (the nearest folder with `.git`), found without
+    loading pygit2."""
+    return next(
+        (parent for parent in (folder, *folder.parents) if (parent / ".git").exists()), None
+    )
 
 
 def _relative(root: Path, path: Path) -> str:

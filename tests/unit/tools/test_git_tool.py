@@ -112,9 +112,34 @@ async def test_read_deny_rules_hide_files(make_ctx: MakeCtx, repo: pygit2.Reposi
     assert "secrets" not in await git(ctx, operation="status")
     assert "hunter" not in await git(ctx, operation="diff")
     assert "hunter" not in await git(ctx, operation="show")
-    tool = GitTool()
-    call = {"operation": "blame", "paths": ["secrets/key.txt"]}
-    assert policy.decide(tool, call, tool.paths(call, ctx)).behavior == "deny"
+    with pytest.raises(ToolError, match="denied by the permission rules"):
+        await git(ctx, operation="blame", paths=["secrets/key.txt"])
+    staged = await git(ctx, operation="add", paths=["."])
+    assert "secrets" not in staged and "M  calc.py" in staged
+
+
+async def test_a_long_first_file_is_cut(git_ctx: ToolContext) -> None:
+    (git_ctx.cwd / "calc.py").write_text("x = 1\n" * 30_000)
+    shown = await git(git_ctx, operation="diff")
+    assert len(shown) < 81_000 and "more characters of calc.py" in shown
+
+
+async def test_commits_that_cannot_be_made_are_refused(
+    make_ctx: MakeCtx, repo: pygit2.Repository, tmp_path: Path
+) -> None:
+    empty = pygit2.init_repository(str(tmp_path / "empty"), initial_head="main")
+    empty.config["user.name"] = "Ada"
+    empty.config["user.email"] = "ada@example.com"
+    with pytest.raises(ToolError, match="nothing is staged"):
+        await git(make_ctx(cwd=tmp_path / "empty"), operation="commit", message="x")
+
+    root = Path(repo.workdir)
+    (root / ".git" / "MERGE_HEAD").write_text(f"{repo.head.target}\n")
+    (root / "calc.py").write_text("merged\n")
+    ctx = make_ctx(cwd=root)
+    await git(ctx, operation="add", paths=["calc.py"])
+    with pytest.raises(ToolError, match="a merge, rebase or similar is in progress"):
+        await git(ctx, operation="commit", message="Merge")
 
 
 def test_looking_runs_without_asking_and_changing_asks(git_ctx: ToolContext) -> None:
@@ -136,3 +161,26 @@ def test_looking_runs_without_asking_and_changing_asks(git_ctx: ToolContext) -> 
         assert policy.decide(tool, call, paths).behavior == "ask"
         assert accept.decide(tool, call, paths).behavior == "ask"
         assert plan.decide(tool, call, paths).behavior == "deny"
+
+
+def test_read_rules_never_approve_git_and_a_larger_repository_asks(
+    make_ctx: MakeCtx, repo: pygit2.Repository
+) -> None:
+    tool = GitTool()
+    root = Path(repo.workdir)
+    reading = PermissionPolicy(
+        allow=parse_rules(["Read", "Read(./**)"], behavior="allow", warnings=[]),
+        roots=[root],
+        cwd=root,
+    )
+    commit = {"operation": "commit", "message": "x"}
+    ctx = make_ctx(cwd=root)
+    assert reading.decide(tool, commit, tool.paths(commit, ctx)).behavior == "ask"
+    assert reading.suggest_rules(tool, commit, tool.paths(commit, ctx)) == ["Git"]
+
+    inner = root / "secrets"
+    inside = PermissionPolicy(roots=[inner], cwd=inner)
+    status = {"operation": "status"}
+    paths = tool.paths(status, make_ctx(cwd=inner))
+    assert paths == [root]
+    assert inside.decide(tool, status, paths).behavior == "ask"  # it would show all of it
