@@ -71,11 +71,15 @@ class GitTool(Tool):
         return " ".join(["git", str(tool_input.get("operation", "")), *details])
 
     def paths(self, tool_input: dict[str, Any], ctx: ToolContext) -> list[Path]:
-        """The files named, and the repository's root: every call can show all of it."""
+        """The files named, and the work tree of the repository the call opens (found as
+        `run` finds it): every call can show all of it."""
         named = [ctx.resolve(str(path)) for path in tool_input.get("paths") or []]
-        return [*named, repository_root(ctx.cwd) or ctx.cwd]
+        repo = open_repository(ctx.cwd)
+        return [*named, Path(repo.workdir).resolve() if repo and repo.workdir else ctx.cwd]
 
     async def run(self, tool_input: dict[str, Any], ctx: ToolContext) -> ToolResult:
+        import pygit2
+
         repo = await asyncio.to_thread(open_repository, ctx.cwd)
         if repo is None:
             raise ToolError(f"{ctx.cwd} is not in a git repository.")
@@ -98,6 +102,9 @@ class GitTool(Tool):
             text = await asyncio.to_thread(_run, repo, tool_input, relative, hidden)
         except operations.GitError as exc:
             raise ToolError(f"git {tool_input['operation']}: {exc}") from exc
+        except (pygit2.GitError, OSError, ValueError, OverflowError) as exc:
+            # A damaged repository (index, objects, timestamps): say so, don't crash.
+            raise ToolError(f"git {tool_input['operation']} failed: {exc}") from exc
         return ToolResult(text)
 
 
@@ -126,14 +133,6 @@ def _run(repo: Any, tool_input: dict[str, Any], relative: list[str], hidden: Any
             raise operations.GitError("add needs paths")
         return operations.add(repo, relative, hidden)
     return operations.commit(repo, str(tool_input.get("message") or ""))
-
-
-def repository_root(folder: Path) -> Path | None:
-    """The work tree holding `folder` (the nearest folder with `.git`), found without
-    loading pygit2."""
-    return next(
-        (parent for parent in (folder, *folder.parents) if (parent / ".git").exists()), None
-    )
 
 
 def _relative(root: Path, path: Path) -> str:

@@ -184,3 +184,23 @@ def test_read_rules_never_approve_git_and_a_larger_repository_asks(
     paths = tool.paths(status, make_ctx(cwd=inner))
     assert paths == [root]
     assert inside.decide(tool, status, paths).behavior == "ask"  # it would show all of it
+
+
+async def test_the_repository_asked_about_is_the_one_opened(
+    make_ctx: MakeCtx, repo: pygit2.Repository
+) -> None:
+    """A `.git` that is not a repository does not make a larger one look small."""
+    root = Path(repo.workdir)
+    inner = root / "secrets"
+    (inner / ".git").mkdir()
+    tool = GitTool()
+    status = {"operation": "status"}
+    paths = tool.paths(status, make_ctx(cwd=inner))
+    assert paths == [root.resolve()]
+    assert PermissionPolicy(roots=[inner], cwd=inner).decide(tool, status, paths).behavior == "ask"
+
+
+async def test_a_damaged_repository_is_reported(git_ctx: ToolContext) -> None:
+    (git_ctx.cwd / ".git" / "index").write_bytes(b"DIRC garbage")
+    with pytest.raises(ToolError, match="git status failed"):
+        await git(git_ctx, operation="status")
