@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from claude_lsp.env_numbers import positive_number
+
 DEFAULT_WINDOW = 200_000
 # Room kept for the response while the history grows, at most this much.
 OUTPUT_RESERVE = 20_000
@@ -23,8 +25,7 @@ def context_window(env: Mapping[str, str]) -> int:
 
     `CLAUDE_CODE_AUTO_COMPACT_WINDOW` overrides it (a smaller window compacts sooner).
     """
-    configured = env.get("CLAUDE_CODE_AUTO_COMPACT_WINDOW", "")
-    return int(configured) if configured.isdigit() and int(configured) > 0 else DEFAULT_WINDOW
+    return positive_number(env, "CLAUDE_CODE_AUTO_COMPACT_WINDOW") or DEFAULT_WINDOW
 
 
 def auto_compact_threshold(max_tokens: int, env: Mapping[str, str]) -> int | None:

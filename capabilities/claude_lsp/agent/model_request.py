@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from claude_lsp.env_numbers import positive_number, whole_number
+
 DEFAULT_MAX_TOKENS = 64_000
 # Claude Code's budget when thinking is on and MAX_THINKING_TOKENS is not set.
 DEFAULT_THINKING_BUDGET = 31_999
@@ -19,8 +21,7 @@ CACHE = {"type": "ephemeral"}
 
 def max_tokens(env: Mapping[str, str]) -> int:
     """`CLAUDE_CODE_MAX_OUTPUT_TOKENS`, else the default."""
-    value = env.get("CLAUDE_CODE_MAX_OUTPUT_TOKENS", "")
-    return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_MAX_TOKENS
+    return positive_number(env, "CLAUDE_CODE_MAX_OUTPUT_TOKENS") or DEFAULT_MAX_TOKENS
 
 
 def thinking_budget(env: Mapping[str, str], always_thinking: bool, limit: int) -> int | None:
@@ -30,9 +31,9 @@ def thinking_budget(env: Mapping[str, str], always_thinking: bool, limit: int) -
     `alwaysThinkingEnabled` setting turns it on with the default budget. The budget
     stays below the response's `max_tokens`, as the API requires.
     """
-    configured = env.get("MAX_THINKING_TOKENS", "").strip()
-    if configured.isdigit():
-        budget = int(configured)
+    configured = whole_number(env, "MAX_THINKING_TOKENS")
+    if configured is not None:
+        budget = configured
     elif always_thinking:
         budget = DEFAULT_THINKING_BUDGET
     else:

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from claude_lsp.env_numbers import whole_number
 from claude_lsp.models.credentials import Credentials, NoCredentialsError, SessionCredentials
 
 if TYPE_CHECKING:
@@ -83,8 +84,8 @@ class RetryPolicy:
     @classmethod
     def from_env(cls) -> RetryPolicy:
         """`CLAUDE_LSP_MAX_RETRIES` caps the retries (0 disables them)."""
-        value = os.environ.get("CLAUDE_LSP_MAX_RETRIES", "")
-        return cls(max_retries=int(value)) if value.isdigit() else cls()
+        retries = whole_number(os.environ, "CLAUDE_LSP_MAX_RETRIES")
+        return cls() if retries is None else cls(max_retries=retries)
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
         """Seconds to wait before retry number `attempt` (1-based)."""

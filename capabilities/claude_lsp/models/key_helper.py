@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from claude_lsp.env_numbers import whole_number
 from claude_lsp.models.client import ModelError
 from claude_lsp.process_groups import GroupProcess
 
@@ -35,8 +36,8 @@ class ApiKeyHelperError(ModelError):
 
 def helper_ttl_s(env: Mapping[str, str]) -> float:
     """How long a key stays fresh: `CLAUDE_CODE_API_KEY_HELPER_TTL_MS`, else five minutes."""
-    value = env.get(TTL_VARIABLE, "").strip()
-    return int(value) / 1000 if value.isdigit() else DEFAULT_TTL_S
+    milliseconds = whole_number(env, TTL_VARIABLE)
+    return DEFAULT_TTL_S if milliseconds is None else milliseconds / 1000
 
 
 class ApiKeyHelper:

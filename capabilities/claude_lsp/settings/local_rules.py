@@ -32,50 +32,65 @@ def add_permission_rule(project_root: Path, rule_text: str, behavior: Behavior =
         raise ValueError(f"unknown permission behavior {behavior!r}")
     if not rule_text.strip():
         raise ValueError("a permission rule cannot be empty")
+    return add_local_setting_item(project_root, ("permissions", behavior), rule_text)
+
+
+def add_local_setting_item(project_root: Path, keys: tuple[str, ...], item: str) -> bool:
+    """Add `item` to the list at `keys` (objects made on the way); False when present."""
     path = local_settings_path(project_root)
     created = not path.exists()
-    data = _read_for_update(path)
-    permissions = data.setdefault("permissions", {})
-    if not isinstance(permissions, dict):
-        raise SettingsWriteError(
-            f"{path}: `permissions` is {json_type(permissions)}, not an object; not changed"
-        )
-    rules = permissions.setdefault(behavior, [])
-    if not isinstance(rules, list):
-        raise SettingsWriteError(
-            f"{path}: `permissions.{behavior}` is {json_type(rules)}, not a list; not changed"
-        )
-    if rule_text in rules:
+    data = read_json_for_update(path)
+    parent = data
+    for depth, key in enumerate(keys[:-1]):
+        parent = parent.setdefault(key, {})
+        if not isinstance(parent, dict):
+            raise _wrong_type(path, keys[: depth + 1], parent, "an object")
+    items = parent.setdefault(keys[-1], [])
+    if not isinstance(items, list):
+        raise _wrong_type(path, keys, items, "a list")
+    if item in items:
         return False
-    rules.append(rule_text)
-    try:
-        write_atomically(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-    except OSError as exc:
-        raise SettingsWriteError(f"{path}: cannot save the rule: {exc}") from exc
+    items.append(item)
+    write_json(path, data)
     if created:
         _keep_out_of_git(project_root)
     return True
 
 
-def _read_for_update(path: Path) -> dict[str, Any]:
+def _wrong_type(
+    path: Path, keys: tuple[str, ...], value: object, wanted: str
+) -> SettingsWriteError:
+    return SettingsWriteError(
+        f"{path}: `{'.'.join(keys)}` is {json_type(value)}, not {wanted}; not changed"
+    )
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """Write a JSON object file the way the user would format it, atomically."""
+    try:
+        write_atomically(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    except OSError as exc:
+        raise SettingsWriteError(f"{path}: cannot save it: {exc}") from exc
+
+
+def read_json_for_update(path: Path) -> dict[str, Any]:
+    """A JSON object file's data to change and write back ({} when it is missing)."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         return {}
     except (OSError, UnicodeDecodeError) as exc:
-        raise SettingsWriteError(f"{path}: cannot read it to add the rule: {exc}") from exc
+        raise SettingsWriteError(f"{path}: cannot read it to change it: {exc}") from exc
     if not text.strip():
         return {}
     try:
         data = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as exc:
         raise SettingsWriteError(
-            f"{path}: not valid JSON ({exc}); fix or remove it to save rules; not changed"
+            f"{path}: not valid JSON ({exc}); fix or remove it first; not changed"
         ) from exc
     if not isinstance(data, dict):
-        raise SettingsWriteError(
-            f"{path}: holds {json_type(data)}, not a settings object; not changed"
-        )
+        raise SettingsWriteError(f"{path}: holds {json_type(data)}, not a JSON object; not changed")
     return data
 
 

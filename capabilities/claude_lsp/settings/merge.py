@@ -14,7 +14,7 @@ import copy
 import json
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +60,9 @@ class LoadedSettings:
     hooks: dict[str, list[HookGroup]]
     sources: list[SettingsSource]
     problems: list[str]
+    # `raw` without the project's shared `.claude/settings.json`: for what a cloned
+    # repository must not decide for the user (approving its own MCP servers).
+    personal: dict[str, Any] = field(default_factory=dict)
 
     @property
     def env(self) -> dict[str, str]:
@@ -115,10 +118,14 @@ class LoadedSettings:
 def merge_layers(layers: Sequence[Layer], problems: list[str]) -> LoadedSettings:
     """Merge `layers`, given highest precedence first."""
     raw: dict[str, Any] = {}
+    personal: dict[str, Any] = {}
     for layer in layers:
         _merge_under(raw, layer.data)
+        if layer.source.scope is not Scope.PROJECT:
+            _merge_under(personal, layer.data)
     return LoadedSettings(
         raw=raw,
+        personal=personal,
         permission_rules=_permission_rules(layers),
         additional_directories=_additional_directories(layers),
         hooks=_hook_groups(layers),

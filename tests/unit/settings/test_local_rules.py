@@ -65,7 +65,7 @@ def test_a_saved_rule_is_loaded_back_from_the_local_scope(root: Path, managed_pa
     ("content", "reason"),
     [
         (b'{"permissions": {"allow": ["Read"],}}', "not valid JSON"),
-        (b'["Read"]', "holds an array, not a settings object"),
+        (b'["Read"]', "holds an array, not a JSON object"),
         (b'{"permissions": ["Read"]}', "`permissions` is an array, not an object"),
         (b'{"permissions": {"allow": "Read"}}', "`permissions.allow` is a string, not a list"),
     ],
