@@ -1,8 +1,10 @@
 """A notebook read and edited by the agent through the real server: the model sees the
-cells and the image output, NotebookEdit asks like an edit, and the file keeps its JSON."""
+cells and the image output, NotebookEdit asks like an edit, showing the change, and the file
+keeps its JSON."""
 
 from __future__ import annotations
 
+import difflib
 import json
 from pathlib import Path
 
@@ -16,7 +18,8 @@ async def test_the_agent_reads_a_notebook_and_replaces_a_cell(
     fake_api: FakeAnthropic, project: Path, tmp_path: Path
 ) -> None:
     path = project / "sums.ipynb"
-    path.write_text(json.dumps(notebook(), indent=1) + "\n")
+    before = json.dumps(notebook(), indent=1, sort_keys=True) + "\n"  # as nbformat writes
+    path.write_text(before)
     fake_api.script(
         reply(tool_use("Read", {"file_path": str(path)})),
         reply(
@@ -46,5 +49,18 @@ async def test_the_agent_reads_a_notebook_and_replaces_a_cell(
     (question,) = recorder.permission_requests
     assert question["toolCall"]["kind"] == "edit"
     assert question["toolCall"]["title"] == f"NotebookEdit {path}"
-    cell = json.loads(path.read_text())["cells"][2]
+    after = path.read_text()
+    cell = json.loads(after)["cells"][2]
     assert cell["source"] == "1 / 1" and cell["outputs"] == []
+    # The question showed the change before it was made: exactly what was then written,
+    # a diff of the notebook's JSON in which only the edited cell's lines change.
+    (diff,) = [item for item in question["toolCall"]["content"] if item["type"] == "diff"]
+    assert diff == {"type": "diff", "path": str(path), "oldText": before, "newText": after}
+    changed = [
+        line
+        for line in difflib.unified_diff(before.splitlines(), after.splitlines(), n=0)
+        if line[:1] in "+-" and line[:3] not in ("+++", "---")
+    ]
+    assert '-   "execution_count": 4,' in changed and '+   "execution_count": null,' in changed
+    assert '-   "source": "1 / 0"' in changed and '+   "source": "1 / 1"' in changed
+    assert not any("print(add(1, 2))" in line or "Sums" in line for line in changed)

@@ -15,6 +15,8 @@ from claude_lsp.policy.questions import PermissionAnswer, PermissionQuestion
 
 # Input fields that name the file or folder a call works on, in the core's tools.
 PATH_FIELDS = ("file_path", "notebook_path", "path")
+# Tools whose question shows the change they would make, worked out from their input.
+DIFFED_TOOLS = ("Edit", "Write", "NotebookEdit")
 # What a client may pick (`timed_out` is the approval queue's, never an option).
 OFFERED_ANSWERS = (
     PermissionAnswer.ALLOW_ONCE,
@@ -50,9 +52,9 @@ def plan_of(question: PermissionQuestion) -> str | None:
 
 
 def diff_source(question: PermissionQuestion, cwd: Path) -> Path | None:
-    """The file whose current text `tool_call_content` reads to show the change: an Edit
-    or Write that came without a diff of its own; None when nothing is read."""
-    if question.diff is not None or question.tool_name not in ("Edit", "Write"):
+    """The file whose current text `tool_call_content` reads to show the change: an Edit,
+    Write or NotebookEdit that came without a diff of its own; None when nothing is read."""
+    if question.diff is not None or question.tool_name not in DIFFED_TOOLS:
         return None
     return target_path(question, cwd)
 
@@ -71,10 +73,12 @@ def tool_call(question: PermissionQuestion, cwd: Path, read: TextReader) -> dict
 def tool_call_content(
     question: PermissionQuestion, cwd: Path, read: TextReader
 ) -> list[dict[str, Any]]:
-    """ACP `ToolCallContent` for the question: the diff of an edit, the command to run.
+    """ACP `ToolCallContent` for the question: the diff of an edit, the command to run,
+    the text a GitHub write would publish.
 
-    The core hands a diff when it has one; otherwise Edit and Write inputs are turned
-    into one against the current text, so a client can preview the change it approves.
+    The core hands a diff when it has one; otherwise Edit, Write and NotebookEdit inputs
+    are turned into one against the current text, so a client can preview the change it
+    approves.
     """
     content: list[dict[str, Any]] = []
     diff = _diff(question, cwd, read)
@@ -86,7 +90,19 @@ def tool_call_content(
     plan = plan_of(question)
     if plan is not None:
         content.append({"type": "content", "content": {"type": "text", "text": plan}})
+    published = published_text(question)
+    if published is not None:
+        content.append({"type": "content", "content": {"type": "text", "text": published}})
     return content
+
+
+def published_text(question: PermissionQuestion) -> str | None:
+    """What a GitHub write would publish (a comment, a new issue or pull request)."""
+    if question.tool_name != "GitHub":
+        return None
+    from claude_lsp.tools.github import preview
+
+    return preview(question.tool_input)
 
 
 def _diff(question: PermissionQuestion, cwd: Path, read: TextReader) -> dict[str, Any] | None:
@@ -120,7 +136,32 @@ def _diff(question: PermissionQuestion, cwd: Path, read: TextReader) -> dict[str
                 "newText": text.replace(old, new, count),
             }
         return {"type": "diff", "path": str(path), "oldText": old, "newText": new}
+    if question.tool_name == "NotebookEdit":
+        return _notebook_diff(path, read(path), tool_input)
     return None
+
+
+def _notebook_diff(
+    path: Path, text: str | None, tool_input: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The notebook file before and after the edit: its JSON, as it will be written.
+
+    The JSON rather than a rendering of the cells: it is what changes on disk (and what
+    the tool's own diff shows afterwards), a notebook-aware diff view (VS Code's) can
+    open it as a notebook, and since only the edited cell is rewritten a line diff of
+    it shows just that cell's lines. None when the edit cannot be made: the tool says why.
+    """
+    from claude_lsp.tools.base import ToolError
+    from claude_lsp.tools.notebook_edit import edited
+    from claude_lsp.tools.text_files import TextFile
+
+    if text is None or not isinstance(tool_input.get("new_source"), str):
+        return None
+    try:
+        new_text, _ = edited(TextFile.from_raw(path, text), tool_input)
+    except ToolError:
+        return None
+    return {"type": "diff", "path": str(path), "oldText": text, "newText": new_text}
 
 
 def permission_options(question: PermissionQuestion) -> list[dict[str, str]]:

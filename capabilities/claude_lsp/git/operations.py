@@ -8,6 +8,7 @@ status, diffs and commits shown, as Grep leaves them out of its results.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -63,6 +64,14 @@ def _tree(repo: pygit2.Repository, revision: str) -> pygit2.Tree:
     return tree
 
 
+def _merge_base_tree(repo: pygit2.Repository, old: str, new: str) -> pygit2.Tree:
+    """The tree of the newest commit `old` and `new` share (`git merge-base`)."""
+    base = repo.merge_base(_commit(repo, old).id, _commit(repo, new).id)
+    if base is None:
+        raise GitError(f"{old} and {new} have no common ancestor")
+    return _tree(repo, str(base))
+
+
 def _head_tree(repo: pygit2.Repository) -> pygit2.Tree:
     import pygit2
 
@@ -80,8 +89,14 @@ def diff(
     paths: Sequence[str] = (),
 ) -> str:
     """`git diff` (work tree against the index), `--staged` (index against HEAD), `A`
-    (A against the work tree) or `A..B`; limited to `paths` (relative to the root)."""
-    if revision and ".." in revision:
+    (A against the work tree), `A..B`, or `A...B` (B against where it left A); limited to
+    `paths` (relative to the root)."""
+    if revision and "..." in revision:
+        old, new = revision.split("...", 1)
+        patches = _merge_base_tree(repo, old or "HEAD", new or "HEAD").diff_to_tree(
+            _tree(repo, new or "HEAD")
+        )
+    elif revision and ".." in revision:
         old, new = revision.split("..", 1)
         patches = _tree(repo, old or "HEAD").diff_to_tree(_tree(repo, new or "HEAD"))
     elif revision:
@@ -210,21 +225,61 @@ def create_branch(repo: pygit2.Repository, name: str, revision: str | None = Non
 
 
 def add(repo: pygit2.Repository, paths: Sequence[str], hidden: Hidden) -> str:
-    """Stage `paths` (files or folders, relative to the root; deleted files too)."""
+    """Stage `paths` (files or folders, relative to the root; deleted files too) as `git
+    add` does: a symlink as the link, a path that names nothing is an error. Files
+    `hidden` are left unstaged, so `add .` cannot put a denied file into a commit."""
     import pygit2
+    from pygit2.enums import FileStatus
 
+    changed = repo.status()  # untracked files included, ignored ones not
+    chosen: set[str] = set()
+    for spec in paths:
+        matched = [path for path in changed if _under(path, spec)]
+        if not matched:
+            _check_unchanged(repo, spec)
+        chosen.update(matched)
+    unstaged = FileStatus.WT_NEW | FileStatus.WT_MODIFIED | FileStatus.WT_DELETED
+    unstaged |= FileStatus.WT_TYPECHANGE | FileStatus.WT_RENAMED | FileStatus.CONFLICTED
+    to_stage = sorted(path for path in chosen if changed[path] & unstaged)
+    visible = [path for path in to_stage if _visible(repo, path, hidden)]
     index = repo.index
     try:
-        index.add_all(list(paths))
+        for path in visible:
+            if (_root(repo) / path).is_symlink() or (_root(repo) / path).exists():
+                index.add(path)
+            else:
+                index.remove(path)
         index.write()
-    except pygit2.GitError as exc:
+    except (pygit2.GitError, OSError) as exc:
         raise GitError(f"cannot stage {', '.join(paths)}: {exc}") from exc
     staged = [
         line
         for line in status_lines(repo)
         if line[0] not in " ?" and _visible(repo, line[3:].split(" -> ")[-1], hidden)
     ]
-    return "Staged. Now staged for commit:\n" + ("\n".join(staged) or "(nothing)")
+    head = "Staged." if visible else f"Nothing to stage in {', '.join(paths)}: no changes."
+    withheld = len(to_stage) - len(visible)
+    if withheld:
+        files = "file" if withheld == 1 else "files"
+        head += f" ({withheld} {files} hidden by permission rules left unstaged.)"
+    return f"{head} Now staged for commit:\n" + ("\n".join(staged) or "(nothing)")
+
+
+def _under(path: str, spec: str) -> bool:
+    """Whether `path` is `spec` or inside the folder `spec` (`.`: the whole work tree)."""
+    return spec == "." or path == spec or path.startswith(spec.rstrip("/") + "/")
+
+
+def _check_unchanged(repo: pygit2.Repository, spec: str) -> None:
+    """A path with nothing to stage must at least exist, as a file or in the index, and
+    not be ignored (git refuses both)."""
+    tracked = any(_under(entry.path, spec) for entry in repo.index)
+    if tracked:
+        return
+    if not os.path.lexists(_root(repo) / spec):
+        raise GitError(f"pathspec {spec!r} did not match any files")
+    if repo.path_is_ignored(spec):
+        raise GitError(f"{spec} is ignored (.gitignore), so it is not staged")
 
 
 def commit(repo: pygit2.Repository, message: str) -> str:

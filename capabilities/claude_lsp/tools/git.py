@@ -3,13 +3,15 @@
 Looking (status, diff, log, show, blame, listing branches) runs without asking, like
 Read, when the whole repository is inside the session's folders (it shows all of it);
 changing the repository (add, commit, creating a branch) asks, like a shell command, and
-plan mode refuses it. `Read(...)` deny rules hide files: a denied file is left out of
-what it shows and cannot be blamed. A `Read` allow rule never approves Git.
+plan mode refuses it; "always allow" keeps a rule for that operation only (`Git(add)`).
+`Read(...)` deny rules hide files: a denied file is left out of what it shows, cannot be
+blamed and is never staged. A `Read` allow rule never approves Git.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
@@ -29,13 +31,14 @@ class GitTool(Tool):
         "shell.\n\n"
         "- status: the branch and changed files (short format).\n"
         "- diff: unstaged changes; staged=true for staged ones; revision 'A' compares A "
-        "with the working tree, 'A..B' two revisions; paths limits it.\n"
+        "with the working tree, 'A..B' two revisions, 'A...B' what B changed since it "
+        "left A (a branch's own changes); paths limits it.\n"
         "- log: recent commits (revision to start from, max_count, default 20).\n"
         "- show: one commit (revision, default HEAD) with its changes.\n"
         "- blame: who last changed each line of paths[0] (as committed).\n"
         "- branch: list branches; with name, create one at revision (default HEAD).\n"
-        "- add: stage paths (files or folders). commit: commit what is staged, with "
-        "message.\n"
+        "- add: stage paths (files or folders; a symlink is staged as the link). commit: "
+        "commit what is staged, with message.\n"
         "Looking needs no permission; add, commit and creating a branch ask first."
     )
     input_schema: ClassVar[dict[str, Any]] = {
@@ -47,7 +50,10 @@ class GitTool(Tool):
                 "items": {"type": "string"},
                 "description": "Files or folders (diff, blame, add).",
             },
-            "revision": {"type": "string", "description": "A commit, branch, tag or A..B."},
+            "revision": {
+                "type": "string",
+                "description": "A commit, branch or tag; diff also takes A..B and A...B.",
+            },
             "staged": {"type": "boolean", "description": "diff: the staged changes."},
             "max_count": {"type": "integer", "minimum": 1, "description": "log: how many."},
             "name": {"type": "string", "description": "branch: the branch to create."},
@@ -86,16 +92,14 @@ class GitTool(Tool):
         assert repo.workdir is not None
         root = Path(repo.workdir).resolve()
         relative = [
-            _relative(root, ctx.resolve(str(path))) for path in tool_input.get("paths") or []
+            _relative(root, _named_path(ctx, str(path))) for path in tool_input.get("paths") or []
         ]
         hidden = ctx.hidden_paths("Read")
-        if (
-            tool_input["operation"] == "blame"
-            and relative
-            and hidden
-            and hidden(root / relative[0])
-        ):
-            raise ToolError(f"{relative[0]} is denied by the permission rules.")
+        named = relative[:1] if tool_input["operation"] == "blame" else relative
+        if tool_input["operation"] in ("blame", "add") and hidden:
+            for path in named:
+                if path != "." and hidden(root / path):
+                    raise ToolError(f"{path} is denied by the permission rules.")
         if tool_input["operation"] in ("add", "commit"):
             await ctx.files.save_edited()  # git reads the disk: the editor's edits first
         try:
@@ -133,6 +137,13 @@ def _run(repo: Any, tool_input: dict[str, Any], relative: list[str], hidden: Any
             raise operations.GitError("add needs paths")
         return operations.add(repo, relative, hidden)
     return operations.commit(repo, str(tool_input.get("message") or ""))
+
+
+def _named_path(ctx: ToolContext, given: str) -> Path:
+    """The absolute path `given` names, `..` resolved, the last part kept when it is a
+    symlink: git works on the link itself, never on what it points to."""
+    path = Path(os.path.normpath(ctx.cwd / os.path.expanduser(given)))
+    return path.parent.resolve() / path.name if path.is_symlink() else path.resolve()
 
 
 def _relative(root: Path, path: Path) -> str:

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 from claude_lsp.tools.base import Diff, Tool, ToolContext, ToolError, ToolKind, ToolResult
 from claude_lsp.tools.notebooks import Notebook, as_lines, is_notebook
-from claude_lsp.tools.text_files import load_text, missing_file_message, save_text
+from claude_lsp.tools.text_files import TextFile, load_text, missing_file_message, save_text
 
 EDIT_MODES = ("replace", "insert", "delete")
 CELL_TYPES = ("code", "markdown")
@@ -73,30 +73,38 @@ class NotebookEditTool(Tool):
         if current is None:
             raise ToolError(missing_file_message(path, ctx, given))
         ctx.read_state.check_fresh(path, current.raw)
-        notebook = Notebook.parse(path, current.text)
-        mode = str(tool_input.get("edit_mode") or "replace")
-        cell_id = tool_input.get("cell_id")
-        cell_type = tool_input.get("cell_type")
-        source = str(tool_input["new_source"])
-        if mode == "insert":
-            if cell_type is None:
-                raise ToolError("cell_type (code or markdown) is required to insert a cell.")
-            at = notebook.index_of(cell_id) + 1 if cell_id else 0
-            notebook.cells.insert(at, notebook.new_cell(cell_type, source))
-            done = f"Inserted {cell_type} cell {notebook.cell_id(at)} at position {at + 1}"
-            done += _shifted(notebook, at + 1)
-        elif not cell_id:
-            raise ToolError(f"cell_id is required to {mode} a cell.")
-        elif mode == "delete":
-            at = notebook.index_of(cell_id)
-            del notebook.cells[at]
-            done = f"Deleted cell {cell_id}" + _shifted(notebook, at)
-        else:
-            _replace(notebook, notebook.index_of(cell_id), source, cell_type)
-            done = f"Replaced the source of cell {cell_id}"
-        new_text = current.to_file(notebook.dumps())
+        new_text, done = edited(current, tool_input)
         await save_text(ctx, path, new_text, old_text=current.raw, title=self.title(tool_input))
         return ToolResult(f"{done}, in {path}.", diff=Diff(str(path), current.raw, new_text))
+
+
+def edited(current: TextFile, tool_input: dict[str, Any]) -> tuple[str, str]:
+    """The notebook's new text after the edit `tool_input` asks for, and what was done.
+
+    Pure, so a permission question can show the change before it is made.
+    """
+    notebook = Notebook.parse(current.path, current.text)
+    mode = str(tool_input.get("edit_mode") or "replace")
+    cell_id = tool_input.get("cell_id")
+    cell_type = tool_input.get("cell_type")
+    source = str(tool_input["new_source"])
+    if mode == "insert":
+        if cell_type is None:
+            raise ToolError("cell_type (code or markdown) is required to insert a cell.")
+        at = notebook.index_of(cell_id) + 1 if cell_id else 0
+        notebook.cells.insert(at, notebook.new_cell(cell_type, source))
+        done = f"Inserted {cell_type} cell {notebook.cell_id(at)} at position {at + 1}"
+        done += _shifted(notebook, at + 1)
+    elif not cell_id:
+        raise ToolError(f"cell_id is required to {mode} a cell.")
+    elif mode == "delete":
+        at = notebook.index_of(cell_id)
+        del notebook.cells[at]
+        done = f"Deleted cell {cell_id}" + _shifted(notebook, at)
+    else:
+        _replace(notebook, notebook.index_of(cell_id), source, cell_type)
+        done = f"Replaced the source of cell {cell_id}"
+    return current.to_file(notebook.dumps()), done
 
 
 def _shifted(notebook: Notebook, first: int) -> str:

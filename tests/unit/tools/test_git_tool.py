@@ -114,8 +114,16 @@ async def test_read_deny_rules_hide_files(make_ctx: MakeCtx, repo: pygit2.Reposi
     assert "hunter" not in await git(ctx, operation="show")
     with pytest.raises(ToolError, match="denied by the permission rules"):
         await git(ctx, operation="blame", paths=["secrets/key.txt"])
+    (root / "secrets" / "new.txt").write_text("swordfish\n")
     staged = await git(ctx, operation="add", paths=["."])
     assert "secrets" not in staged and "M  calc.py" in staged
+    assert "(2 files hidden by permission rules left unstaged.)" in staged
+    # Not merely unreported: the denied files stay out of the index, so out of commits.
+    index = pygit2.Repository(str(root)).index
+    assert index["secrets/key.txt"].id == repo.revparse_single("HEAD:secrets/key.txt").id
+    assert "secrets/new.txt" not in index
+    with pytest.raises(ToolError, match=r"secrets/new\.txt is denied by the permission rules"):
+        await git(ctx, operation="add", paths=["secrets/new.txt"])
 
 
 async def test_a_long_first_file_is_cut(git_ctx: ToolContext) -> None:
@@ -176,7 +184,7 @@ def test_read_rules_never_approve_git_and_a_larger_repository_asks(
     commit = {"operation": "commit", "message": "x"}
     ctx = make_ctx(cwd=root)
     assert reading.decide(tool, commit, tool.paths(commit, ctx)).behavior == "ask"
-    assert reading.suggest_rules(tool, commit, tool.paths(commit, ctx)) == ["Git"]
+    assert reading.suggest_rules(tool, commit, tool.paths(commit, ctx)) == ["Git(commit)"]
 
     inner = root / "secrets"
     inside = PermissionPolicy(roots=[inner], cwd=inner)
@@ -204,3 +212,78 @@ async def test_a_damaged_repository_is_reported(git_ctx: ToolContext) -> None:
     (git_ctx.cwd / ".git" / "index").write_bytes(b"DIRC garbage")
     with pytest.raises(ToolError, match="git status failed"):
         await git(git_ctx, operation="status")
+
+
+async def test_add_stages_what_is_named_and_refuses_what_is_not_there(
+    git_ctx: ToolContext, repo: pygit2.Repository
+) -> None:
+    root = git_ctx.cwd
+    with pytest.raises(ToolError, match=r"pathspec 'nope\.py' did not match any files"):
+        await git(git_ctx, operation="add", paths=["nope.py"])
+    (root / ".gitignore").write_text("build/\n*.log\n")
+    (root / "debug.log").write_text("noise\n")
+    with pytest.raises(ToolError, match=r"debug\.log is ignored"):
+        await git(git_ctx, operation="add", paths=["debug.log"])
+    # A file with no changes is fine, as with git.
+    unchanged = await git(git_ctx, operation="add", paths=["calc.py"])
+    assert unchanged.startswith("Nothing to stage in calc.py: no changes.")
+
+    # A symlink is staged as the link (its target's path), not as the file it points to.
+    (root / "link.py").symlink_to("calc.py")
+    staged = await git(git_ctx, operation="add", paths=["link.py"])
+    assert "A  link.py" in staged and "calc.py" not in staged
+    entry = pygit2.Repository(str(root)).index["link.py"]
+    assert entry.mode == pygit2.enums.FileMode.LINK
+    assert repo.get(entry.id).data == b"calc.py"
+
+    # A deleted file is staged as deleted.
+    (root / "calc.py").unlink()
+    staged = await git(git_ctx, operation="add", paths=["calc.py"])
+    assert "D  calc.py" in staged
+
+
+async def test_diff_of_a_branch_since_it_left_another(
+    git_ctx: ToolContext, repo: pygit2.Repository
+) -> None:
+    root = git_ctx.cwd
+    first = repo.head.target
+    repo.branches.local.create("topic", repo.get(first))
+    (root / "calc.py").write_text("def add(a, b):\n    return a + b\n")
+    await git(git_ctx, operation="add", paths=["calc.py"])
+    await git(git_ctx, operation="commit", message="Fix add on main")
+    topic_tree = repo.get(first).tree
+    builder = repo.TreeBuilder(topic_tree)
+    builder.insert("topic.txt", repo.create_blob(b"topic\n"), pygit2.enums.FileMode.BLOB)
+    repo.create_commit("refs/heads/topic", AUTHOR, AUTHOR, "Topic work\n", builder.write(), [first])
+
+    own = await git(git_ctx, operation="diff", revision="main...topic")
+    assert "+topic" in own and "calc.py" not in own  # main's later fix is not topic's
+    both = await git(git_ctx, operation="diff", revision="main..topic")
+    assert "+topic" in both and "-    return a + b" in both
+    with pytest.raises(ToolError, match="unknown revision 'nope'"):
+        await git(git_ctx, operation="diff", revision="main...nope")
+
+
+def test_always_allowing_one_git_write_allows_only_that_operation(
+    git_ctx: ToolContext,
+) -> None:
+    tool = GitTool()
+    root = git_ctx.cwd
+    policy = PermissionPolicy(roots=[root], cwd=root)
+    add = {"operation": "add", "paths": ["calc.py"]}
+    commit = {"operation": "commit", "message": "x"}
+    branch = {"operation": "branch", "name": "topic"}
+    assert policy.allow_always(tool, add, tool.paths(add, git_ctx)) == ["Git(add)"]
+    assert policy.decide(tool, add, tool.paths(add, git_ctx)).behavior == "allow"
+    assert policy.decide(tool, commit, tool.paths(commit, git_ctx)).behavior == "ask"
+    assert policy.decide(tool, branch, tool.paths(branch, git_ctx)).behavior == "ask"
+    # "Always deny" is as narrow: looking keeps working.
+    assert policy.reject_always(tool, commit, tool.paths(commit, git_ctx)) == ["Git(commit)"]
+    assert policy.decide(tool, commit, tool.paths(commit, git_ctx)).behavior == "deny"
+    status = {"operation": "status"}
+    assert policy.decide(tool, status, tool.paths(status, git_ctx)).behavior == "allow"
+    # Settings can name operations too; a misspelt one is reported.
+    warnings: list[str] = []
+    rules = parse_rules(["Git(commit)", "Git(Commit!)"], behavior="allow", warnings=warnings)
+    assert [rule.text for rule in rules] == ["Git(commit)"]
+    assert "is not an operation name" in warnings[0]
