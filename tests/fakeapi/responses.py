@@ -41,6 +41,32 @@ class ToolUse:
 
 
 @dataclass(frozen=True)
+class ServerToolUse:
+    """A call of a tool the API runs itself (``web_search``); ids start ``srvtoolu_``."""
+
+    name: str
+    input: Mapping[str, Any]
+    id: str
+
+
+@dataclass(frozen=True)
+class WebSearchResult:
+    title: str
+    url: str
+    page_age: str | None = None
+    encrypted_content: str = "RW5jcnlwdGVkIHBhZ2UgY29udGVudA=="
+
+
+@dataclass(frozen=True)
+class WebSearchToolResult:
+    """The results of a ``web_search`` server tool call, or its error (``error_code``)."""
+
+    tool_use_id: str
+    results: tuple[WebSearchResult, ...] = ()
+    error_code: str | None = None
+
+
+@dataclass(frozen=True)
 class Thinking:
     thinking: str
     signature: str
@@ -88,7 +114,9 @@ def parse_stamps(value: str) -> list[tuple[int, int]]:
     return [(int(i), int(ns)) for i, ns in STAMP.findall(value)]
 
 
-Block = Text | ToolUse | Thinking | RedactedThinking | TimedText
+Block = (
+    Text | ToolUse | Thinking | RedactedThinking | TimedText | ServerToolUse | WebSearchToolResult
+)
 
 
 def text(value: str) -> Text:
@@ -97,6 +125,24 @@ def text(value: str) -> Text:
 
 def tool_use(name: str, input: Mapping[str, Any], *, id: str | None = None) -> ToolUse:
     return ToolUse(name=name, input=dict(input), id=id or new_id("toolu_"))
+
+
+def server_tool_use(name: str, input: Mapping[str, Any], *, id: str | None = None) -> ServerToolUse:
+    return ServerToolUse(name=name, input=dict(input), id=id or new_id("srvtoolu_"))
+
+
+def web_search(
+    query: str,
+    results: list[tuple[str, str]] | None = None,
+    *,
+    error_code: str | None = None,
+) -> tuple[ServerToolUse, WebSearchToolResult]:
+    """One server-side search as the API streams it: the ``server_tool_use`` block, then
+    its ``web_search_tool_result`` with ``(title, url)`` results, or with ``error_code``
+    (``max_uses_exceeded``, ``too_many_requests``, ...). Spread it into ``reply``."""
+    call = server_tool_use("web_search", {"query": query})
+    found = tuple(WebSearchResult(title, url) for title, url in results or [])
+    return call, WebSearchToolResult(call.id, found, error_code)
 
 
 def thinking(value: str, *, signature: str | None = None) -> Thinking:

@@ -6,8 +6,10 @@ The event sequence follows the documented streaming format::
     (content_block_start, content_block_delta*, content_block_stop) per block,
     message_delta, message_stop
 
-Deltas are split deterministically: text into a few pieces, tool input JSON at arbitrary
-character boundaries (mid-key, mid-string, mid-number), so clients must buffer.
+Deltas are split deterministically: text into a few pieces, tool input JSON (client and
+server tools alike) at arbitrary character boundaries (mid-key, mid-string, mid-number), so
+clients must buffer. Redacted thinking and ``web_search_tool_result`` blocks come whole in
+their ``content_block_start``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .responses import Block, RedactedThinking, Reply, SendTime, Text, Thinking, TimedText, ToolUse
+from .responses import (
+    Block,
+    RedactedThinking,
+    Reply,
+    SendTime,
+    ServerToolUse,
+    Text,
+    Thinking,
+    TimedText,
+    ToolUse,
+    WebSearchToolResult,
+)
 
 Event = tuple[str, dict[str, Any]]
 
@@ -66,6 +79,31 @@ def block_json(block: Block) -> dict[str, Any]:
         return {"type": "tool_use", "id": block.id, "name": block.name, "input": dict(block.input)}
     if isinstance(block, Thinking):
         return {"type": "thinking", "thinking": block.thinking, "signature": block.signature}
+    if isinstance(block, ServerToolUse):
+        return {
+            "type": "server_tool_use",
+            "id": block.id,
+            "name": block.name,
+            "input": dict(block.input),
+        }
+    if isinstance(block, WebSearchToolResult):
+        content: Any = [
+            {
+                "type": "web_search_result",
+                "title": result.title,
+                "url": result.url,
+                "encrypted_content": result.encrypted_content,
+                "page_age": result.page_age,
+            }
+            for result in block.results
+        ]
+        if block.error_code is not None:
+            content = {"type": "web_search_tool_result_error", "error_code": block.error_code}
+        return {
+            "type": "web_search_tool_result",
+            "tool_use_id": block.tool_use_id,
+            "content": content,
+        }
     return {"type": "redacted_thinking", "data": block.data}
 
 
@@ -118,8 +156,8 @@ def _block_events(index: int, block: Block) -> list[Event]:
             delta({"type": "text_delta", "text": SendTime(i, block.filler)})
             for i in range(block.count)
         ]
-    elif isinstance(block, ToolUse):
-        start = {"type": "tool_use", "id": block.id, "name": block.name, "input": {}}
+    elif isinstance(block, ToolUse | ServerToolUse):
+        start = {**block_json(block), "input": {}}
         raw = json.dumps(dict(block.input))
         deltas = [
             delta({"type": "input_json_delta", "partial_json": p}) for p in split(raw, JSON_PIECES)
@@ -131,8 +169,8 @@ def _block_events(index: int, block: Block) -> list[Event]:
             for p in split(block.thinking, TEXT_PIECES)
         ]
         deltas.append(delta({"type": "signature_delta", "signature": block.signature}))
-    else:
-        assert isinstance(block, RedactedThinking)
+    else:  # sent whole in its start event
+        assert isinstance(block, RedactedThinking | WebSearchToolResult)
         start = block_json(block)
         deltas = []
     start_data = {"type": "content_block_start", "index": index, "content_block": start}
