@@ -100,6 +100,18 @@ class CommandsChanged:
     commands: tuple[CommandInfo, ...]
 
 
+NestedEvent = AgentText | AgentThought | ToolCallStarted | ToolCallUpdated | ApiRetrying
+"""What a subagent's run shows of itself; its usage counts as the session's instead."""
+
+
+@dataclass(frozen=True)
+class SubagentEvent:
+    """A subagent's text or tool call, under the Agent tool call that started it."""
+
+    parent_tool_call_id: str
+    event: NestedEvent
+
+
 SessionEvent = (
     AgentText
     | AgentThought
@@ -111,6 +123,7 @@ SessionEvent = (
     | ModeChanged
     | PlanUpdated
     | CommandsChanged
+    | SubagentEvent
 )
 
 
@@ -206,6 +219,13 @@ def to_session_update(event: SessionEvent) -> dict[str, Any]:
                 "sessionUpdate": "available_commands_update",
                 "availableCommands": [_command_json(command) for command in commands],
             }
+        case SubagentEvent(parent_tool_call_id=parent, event=inner):
+            # A subagent's words are the main agent's work in progress, not its answer:
+            # as thought chunks, a client that does not know the field keeps them apart.
+            shown = AgentThought(inner.text) if isinstance(inner, AgentText) else inner
+            nested = to_session_update(shown)
+            nested.setdefault("_meta", {}).setdefault("claude", {})["parentToolCallId"] = parent
+            return nested
     raise TypeError(f"not a session event: {event!r}")
 
 

@@ -10,6 +10,7 @@ import asyncio
 import logging
 import shlex
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -38,6 +39,15 @@ KEPT_FOR_SESSION = frozenset({"edit", "read", "search"})
 
 INTERRUPTED = "The user interrupted this tool call before it finished; it did not complete."
 
+# The tool call a task is running, so work a tool starts (a subagent) can show its
+# updates under that call: each call runs in a task of its own (`run_all`, `run_one`).
+_RUNNING_CALL: ContextVar[str | None] = ContextVar("running_tool_call", default=None)
+
+
+def running_call_id() -> str | None:
+    """The id of the tool call the current task is running, if any."""
+    return _RUNNING_CALL.get()
+
 
 def error_result(call_id: str, message: str) -> dict[str, Any]:
     """A tool_result for a call that did not run (or did not finish)."""
@@ -60,6 +70,8 @@ class ToolRunner:
     # Saves "always allow" rules beyond the session (`.claude/settings.local.json`).
     keep_rules: Callable[[list[str]], None] | None = None
     hooks: SessionHooks | None = None
+    # A read-only subagent's runner: calls that would change something are refused.
+    read_only: bool = False
     # Set when a hook answered `continue: false`: the turn ends after these calls.
     stop_reason: str | None = None
     _notifications: set[asyncio.Task[Any]] = field(default_factory=set)
@@ -141,6 +153,12 @@ class ToolRunner:
         problem = tool.validate(tool_input)
         if problem is not None:
             return ToolResult(problem, is_error=True)
+        if self.read_only and not tool.is_read_only(tool_input):
+            return ToolResult(
+                f"{name} did not run: this agent only looks, and this call would change "
+                "something. Leave changes to the main agent; say in your report what to change.",
+                is_error=True,
+            )
         pre = await self._hook(HookEvent.PRE_TOOL_USE, call_id, tool, tool_input)
         if pre is not None and pre.stop:
             self.stop_reason = pre.stop_reason or "A PreToolUse hook stopped the agent."
@@ -169,7 +187,11 @@ class ToolRunner:
         try:
             if tool.reads_disk:
                 await self.ctx.files.save_edited()
-            result = await tool.run(tool_input, self.ctx)
+            running = _RUNNING_CALL.set(call_id)
+            try:
+                result = await tool.run(tool_input, self.ctx)
+            finally:
+                _RUNNING_CALL.reset(running)
             return await self._after(call_id, tool, tool_input, result)
         except ToolError as exc:
             return ToolResult(str(exc), is_error=True)

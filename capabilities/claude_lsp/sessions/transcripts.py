@@ -31,6 +31,8 @@ TITLE_CHARS = 80
 BOUNDARY = "compact_boundary"
 # Claude Code's default for `cleanupPeriodDays`.
 DEFAULT_CLEANUP_DAYS = 30
+# Inside `<session id>/` beside a transcript: its subagents' transcripts.
+SUBAGENTS_FOLDER = "subagents"
 
 
 def config_dir() -> Path:
@@ -66,15 +68,25 @@ class SessionInfo:
 class Transcript:
     """Appends a session's messages to its JSONL file, each flushed as it is written."""
 
-    def __init__(self, path: Path, session_id: str, cwd: Path) -> None:
+    def __init__(self, path: Path, session_id: str, cwd: Path, agent_id: str | None = None) -> None:
         self.path = path
         self._session_id = session_id
         self._cwd = str(cwd)
         self._parent: str | None = None
+        self._agent_id = agent_id
 
     @classmethod
     def create(cls, session_id: str, cwd: Path) -> Transcript:
         return cls(project_folder(cwd) / f"{session_id}.jsonl", session_id, cwd)
+
+    def for_subagent(self, agent_id: str) -> Transcript:
+        """A subagent's transcript, beside this one as Claude Code keeps them:
+        `<session id>/subagents/agent-<agent id>.jsonl`, its lines marked as a side chain
+        of this session, so they never mix into its conversation."""
+        folder = self.path.with_suffix("") / SUBAGENTS_FOLDER
+        return Transcript(
+            folder / f"agent-{agent_id}.jsonl", self._session_id, Path(self._cwd), agent_id
+        )
 
     def continue_after(self, entries: list[dict[str, Any]]) -> None:
         """Chain new lines to the last one already in the file (after a load)."""
@@ -128,9 +140,11 @@ class Transcript:
             "cwd": self._cwd,
             "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
             "version": f"claude-lsp {__version__}",
-            "isSidechain": False,
+            "isSidechain": self._agent_id is not None,
             "userType": "external",
         }
+        if self._agent_id is not None:
+            entry["agentId"] = self._agent_id
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             with self.path.open("a", encoding="utf-8") as handle:
@@ -256,34 +270,60 @@ def _title(entries: list[dict[str, Any]]) -> str:
 def remove_old_transcripts(max_age_days: int, now: float | None = None) -> list[Path]:
     """Delete the transcripts last written more than `max_age_days` ago; all of them for 0.
 
-    Only `*.jsonl` files directly inside a project folder of `projects_dir()` are candidates;
-    a symbolic link there (to a folder or a file) is neither followed nor removed, so
+    Only `*.jsonl` files directly inside a project folder of `projects_dir()`, and those in
+    a `<session id>/subagents/` folder there, are candidates (emptied subagent folders go
+    too); a symbolic link (to a folder or a file) is neither followed nor removed, so
     nothing outside the projects folder is ever touched. `now`: seconds since the epoch.
     """
-    cutoff = (time.time() if now is None else now) - max_age_days * 86400
+    start = time.time() if now is None else now
+    cutoff = None if max_age_days == 0 else start - max_age_days * 86400
+    removed: list[Path] = []
+    for project in _folders_in(str(projects_dir())):
+        removed += _remove_old_files(project.path, cutoff)
+        for session in _folders_in(project.path):
+            for folder in _folders_in(session.path):
+                if folder.name == SUBAGENTS_FOLDER:
+                    removed += _remove_old_files(folder.path, cutoff)
+                    _remove_if_empty(folder.path, session.path)
+    return removed
+
+
+def _folders_in(path: str) -> list[os.DirEntry[str]]:
+    """The folders in `path` (not links to folders); none when it cannot be read."""
+    try:
+        return [entry for entry in os.scandir(path) if entry.is_dir(follow_symlinks=False)]
+    except OSError as exc:
+        if os.path.exists(path):
+            log.warning("could not look for old transcripts in %s: %s", path, exc)
+        return []
+
+
+def _remove_old_files(folder: str, cutoff: float | None) -> list[Path]:
+    """Delete the `*.jsonl` files in `folder` last written before `cutoff` (None: all)."""
     removed: list[Path] = []
     try:
-        folders = list(os.scandir(projects_dir()))
-    except OSError:
-        return removed  # no transcripts yet
-    for folder in folders:
-        if not folder.is_dir(follow_symlinks=False):
+        entries = list(os.scandir(folder))
+    except OSError as exc:
+        log.warning("could not look for old transcripts in %s: %s", folder, exc)
+        return removed
+    for entry in entries:
+        if not entry.name.endswith(".jsonl") or not entry.is_file(follow_symlinks=False):
             continue
         try:
-            entries = list(os.scandir(folder.path))
+            if cutoff is None or entry.stat(follow_symlinks=False).st_mtime < cutoff:
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
         except OSError as exc:
-            log.warning("could not look for old transcripts in %s: %s", folder.path, exc)
-            continue
-        for entry in entries:
-            if not entry.name.endswith(".jsonl") or not entry.is_file(follow_symlinks=False):
-                continue
-            try:
-                if max_age_days == 0 or entry.stat(follow_symlinks=False).st_mtime < cutoff:
-                    os.unlink(entry.path)
-                    removed.append(Path(entry.path))
-            except OSError as exc:
-                log.warning("could not delete the old transcript %s: %s", entry.path, exc)
+            log.warning("could not delete the old transcript %s: %s", entry.path, exc)
     return removed
+
+
+def _remove_if_empty(*folders: str) -> None:
+    for folder in folders:
+        try:
+            os.rmdir(folder)
+        except OSError:
+            return  # something else is still in it
 
 
 def clean_up_in_background(project_root: Path) -> None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from claude_lsp.agent.events import SessionEvent, ToolCallStarted
+from claude_lsp.agent.events import SessionEvent, SubagentEvent, ToolCallStarted
 
 if TYPE_CHECKING:
     from pygls.lsp.server import LanguageServer
@@ -59,6 +59,8 @@ class TurnProgress:
         return progress
 
     def observe(self, event: SessionEvent) -> None:
+        if isinstance(event, SubagentEvent):  # a subagent's tool is the turn's work too
+            event = event.event
         if isinstance(event, ToolCallStarted):
             self.report(event.title)
 
