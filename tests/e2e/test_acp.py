@@ -183,6 +183,7 @@ async def test_a_session_reads_and_edits_the_editors_buffer_after_asking(
         hello = await initialized(agent)
         assert hello["protocolVersion"] == PROTOCOL_VERSION
         assert hello["agentCapabilities"]["loadSession"] is True
+        assert hello["agentCapabilities"]["mcpCapabilities"] == {"http": True, "sse": True}
         assert hello["agentCapabilities"]["promptCapabilities"]["embeddedContext"] is True
         assert hello["agentInfo"]["name"] == "claude-lsp"
 
@@ -457,3 +458,32 @@ async def test_folders_must_be_absolute_and_exist(
         meta = session.field_meta or {}
         assert meta["claude"]["cwd"] == str(project.resolve())
         assert "Read" in meta["claude"]["tools"]
+
+
+async def test_mcp_servers_the_client_passes_are_started_for_the_session(
+    fake_api: FakeAnthropic, project: Path, tmp_path: Path
+) -> None:
+    from acp.schema import EnvVariable, McpServerStdio
+
+    editor = Editor(answers=["allow_once"])
+    fake_api.script(
+        reply(tool_use("mcp__clock__get_current_time", {"timezone": "Europe/Paris"})),
+        reply(text("Noted the time.")),
+    )
+    server = McpServerStdio(
+        name="clock",
+        command=sys.executable,
+        args=["-m", "mcp_server_time"],
+        env=[EnvVariable(name="TZ", value="UTC")],
+    )
+    async with acp_agent(editor, agent_env(fake_api, tmp_path), project) as agent:
+        await initialized(agent)
+        session = await agent.new_session(cwd=str(project), mcp_servers=[server])
+        result = await agent.prompt(
+            session_id=session.session_id, prompt=[text_block("what time is it in Paris?")]
+        )
+
+    assert result.stop_reason == "end_turn"
+    [question] = editor.questions
+    assert question["toolCall"]["title"] == "clock: get_current_time (MCP)"
+    assert '"timezone": "Europe/Paris"' in tool_result_text(fake_api, 1)

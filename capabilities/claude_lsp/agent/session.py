@@ -7,6 +7,7 @@ their results go back, until the model ends its turn, hits a limit, or is cancel
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import logging
 import os
@@ -14,7 +15,7 @@ import shutil
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,7 @@ from claude_lsp.agent.model_request import max_tokens, request_params
 from claude_lsp.agent.plan_approval import plan_file_of, plan_mode_reminder
 from claude_lsp.agent.session_hooks import SessionHooks
 from claude_lsp.agent.slash_commands import CommandPrompt, available_commands, run_command
+from claude_lsp.agent.subagent_run import Subagents
 from claude_lsp.agent.system_prompt import PromptEnvironment, build_system_prompt
 from claude_lsp.agent.tool_runner import INTERRUPTED, ToolRunner, call_started, error_result
 from claude_lsp.commands.builtin import parse_slash_call
@@ -45,6 +47,8 @@ from claude_lsp.hooks import EventOutcome, HookConfig, HookEvent
 from claude_lsp.hooks.prompt_hook import JUDGE_SYSTEM_PROMPT
 from claude_lsp.host import EventSink, FileAccess, PermissionAsker
 from claude_lsp.index.on_demand import IndexOnDemand
+from claude_lsp.mcp.config import client_servers
+from claude_lsp.mcp.servers import McpServers
 from claude_lsp.memory.discovery import load_memory
 from claude_lsp.memory.imports import import_targets
 from claude_lsp.memory.render import render
@@ -64,7 +68,8 @@ from claude_lsp.policy.rules import Rule
 from claude_lsp.sessions.transcripts import Transcript, messages_of
 from claude_lsp.settings.load import load_settings
 from claude_lsp.settings.local_rules import SettingsWriteError, add_permission_rule
-from claude_lsp.tools.base import ToolContext
+from claude_lsp.tools.agent import AgentTool
+from claude_lsp.tools.base import Tool, ToolContext
 from claude_lsp.tools.bash import provide_env_file
 from claude_lsp.tools.file_state import FileReadState
 from claude_lsp.tools.registry import builtin_tools
@@ -103,6 +108,7 @@ where they matter).
 # The model for quick side questions (prompt hooks), as Claude Code names it.
 SMALL_MODEL_VARIABLE = "ANTHROPIC_SMALL_FAST_MODEL"
 HOOK_VERDICT_MAX_TOKENS = 1024
+SIDE_REQUEST_MAX_TOKENS = 4096
 
 AUTO_COMPACT_NOTICE = "The conversation is close to the context limit: compacting it first."
 CONTINUE_AFTER_COMPACT = (
@@ -140,6 +146,8 @@ class SessionOptions:
     # (folders come and go); without a host, or outside its folders, one is built on
     # first use.
     symbol_index: Callable[[], SymbolIndex | None] | None = None
+    # MCP servers the client passed with the session, in ACP's shape (`mcpServers`).
+    mcp_servers: list[dict[str, Any]] = field(default_factory=list)
 
 
 class SessionBusyError(Exception):
@@ -220,9 +228,11 @@ class Session:
             *parse_rules(options.allowed_tools, behavior="allow", warnings=self.warnings),
             *settings_rules(self.settings, "allow", self.warnings),
         ]
+        self.subagents = Subagents(self, emit, asker)  # the agents the Agent tool starts
+        self.warnings.extend(self.subagents.catalogue.warnings)
         self.tools = {
             tool.name: tool
-            for tool in builtin_tools()
+            for tool in [*builtin_tools(), AgentTool(self.subagents)]
             if not any(rule.covers_every_use(tool.name) for rule in deny)
         }
         roots = _unique_paths(
@@ -253,10 +263,19 @@ class Session:
             scratch_dir=scratch_dir,
             plan_file=self.policy.plan_file,
             hidden_paths=self.policy.hidden_paths,
+            ask_model=self._ask_small_model,
         )
         self._symbol_index = IndexOnDemand(options.cwd, options.symbol_index)
         self.ctx.symbol_index = self._symbol_index
         provide_env_file(self.ctx)  # SessionStart hooks may add exports for Bash to it
+        self.mcp = McpServers(
+            options.cwd,
+            self.settings.personal,
+            self.environment(),
+            client_servers(options.mcp_servers, self.warnings),
+            self.warnings,
+        )
+        self._mcp_started = False
         self.memory = load_memory(options.cwd)
         self.warnings.extend(self.memory.warnings)
         hook_scopes = (
@@ -282,6 +301,10 @@ class Session:
         self._cancel_requested = False
         # Allow rules a custom command's `allowed-tools` grant until its turn ends.
         self._command_rules: list[Rule] = []
+        # Where model usage is added up: here, or a subagent's main session.
+        self._usage_sink: Callable[[Usage, float], None] = self._add_usage
+        self._turn_stats: _TurnStats | None = None  # the running prompt's, for subagents
+        self._stop_event = HookEvent.STOP  # a subagent's session runs SubagentStop hooks
 
     @property
     def busy(self) -> bool:
@@ -315,6 +338,7 @@ class Session:
             "cwd": str(self.options.cwd),
             "tools": list(self.tools),
             "slashCommands": [command.name for command in available_commands(self)],
+            "mcpServers": self.mcp.summary(),
             "warnings": self.warnings,
         }
 
@@ -437,16 +461,34 @@ class Session:
             self._append_user([{"type": "text", "text": CONTINUE_AFTER_COMPACT}])
 
     async def _judge_hook_prompt(self, prompt: str, model: str | None) -> str:
-        """A `prompt` hook's question, put to the small model; its cost is the session's."""
-        params = {
+        """A `prompt` hook's question, put to the small model."""
+        messages = [{"role": "user", "content": [{"type": "text", "text": prompt}]}]
+        response = await self._ask_small_model(
+            JUDGE_SYSTEM_PROMPT, messages, [], model=model, max_tokens=HOOK_VERDICT_MAX_TOKENS
+        )
+        return _text_of(response.content)
+
+    async def _ask_small_model(
+        self,
+        system: str,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]],
+        *,
+        model: str | None = None,
+        max_tokens: int = SIDE_REQUEST_MAX_TOKENS,
+    ) -> ModelResponse:
+        """A side request to the small, fast model (or `model`); its cost is the session's."""
+        params: dict[str, Any] = {
             "model": resolve_model(model or self.environment().get(SMALL_MODEL_VARIABLE, "haiku")),
-            "max_tokens": HOOK_VERDICT_MAX_TOKENS,
-            "system": JUDGE_SYSTEM_PROMPT,
-            "messages": [{"role": "user", "content": [{"type": "text", "text": prompt}]}],
+            "max_tokens": max_tokens,
+            "system": system,
+            "messages": messages,
         }
+        if tools:
+            params["tools"] = tools
         response = await self._model_client.stream(params, StreamCallbacks(), self.credentials)
         self._record_usage(response, None, model_turn=False)
-        return _text_of(response.content)
+        return response
 
     def environment(self) -> dict[str, str]:
         """The process environment with the settings' `env` applied, as the session sees it."""
@@ -463,6 +505,7 @@ class Session:
         self.cancel()
         await self.hooks.run(HookEvent.SESSION_END, "other", reason="other")
         await self.ctx.shells.close_all()
+        await self.mcp.close()
         self._symbol_index.close()
         if self.ctx.scratch_dir is not None:
             shutil.rmtree(self.ctx.scratch_dir, ignore_errors=True)
@@ -478,7 +521,7 @@ class Session:
         if self.busy:
             raise SessionBusyError("a prompt is already running in this session")
         self._cancel_requested = False
-        stats = _TurnStats()
+        stats = self._turn_stats = _TurnStats()
         runner = self._runner()
         self.announce_commands()
         self._task = asyncio.create_task(self._run_prompt(content, context or [], stats, runner))
@@ -490,7 +533,55 @@ class Session:
             stop_reason = "cancelled"
         finally:
             self._task = None
+            self._turn_stats = None
             self._revoke_command_rules()
+        return stats.result(stop_reason, runner.denials)
+
+    def subagent_session(
+        self,
+        *,
+        tools: dict[str, Tool],
+        model: str | None,
+        instructions: str,
+        transcript: Transcript | None,
+        emit: EventSink,
+        asker: PermissionAsker | None,
+    ) -> Session:
+        """A subagent's session: a fresh conversation with its own tools, model (None:
+        this one's), transcript and system prompt (`instructions` after the usual one).
+
+        It is a shallow copy, so what is not replaced here is shared: settings, the
+        permission policy, hooks, files, folders, background shells. Its model usage
+        counts as this session's; its conversation and reads are its own.
+        """
+        child = copy.copy(self)
+        child.options = replace(self.options, append_system_prompt=instructions)
+        child.model = resolve_model(model) if model else self.model
+        child.tools = tools
+        child.messages = []
+        child.transcript = transcript
+        child.usage, child.cost_usd, child.context_tokens = Usage(), 0.0, 0
+        child.ctx = replace(self.ctx, read_state=FileReadState())  # its `cd`s stay its own too
+        child.memory = load_memory(self.options.cwd)  # nested memory is delivered afresh
+        child._emit = emit
+        child._asker = asker
+        child._system_prompt = None
+        child._start_source = None  # the session has started: no SessionStart
+        child._task = None
+        child._command_rules = []
+        child._usage_sink = self._add_subagent_usage
+        child._turn_stats = None
+        child._stop_event = HookEvent.SUBAGENT_STOP
+        return child
+
+    async def run_subagent_task(self, prompt: str, *, read_only: bool) -> TurnResult:
+        """A subagent session's task, as one turn without what a user's prompt brings
+        (slash commands, prompt hooks, @mentions). It runs in the caller's task, so
+        cancelling the main turn stops it."""
+        stats = _TurnStats()
+        runner = self._runner(read_only=read_only)
+        text = [{"type": "text", "text": prompt}]
+        stop_reason = await self._run_turn(text, stats, runner, None)
         return stats.result(stop_reason, runner.denials)
 
     async def run_tool(self, name: str, tool_input: dict[str, Any]) -> dict[str, Any]:
@@ -523,7 +614,7 @@ class Session:
         )
         return block
 
-    def _runner(self) -> ToolRunner:
+    def _runner(self, *, read_only: bool = False) -> ToolRunner:
         return ToolRunner(
             tools=self.tools,
             policy=self.policy,
@@ -533,6 +624,7 @@ class Session:
             memory=self.memory,
             keep_rules=self._keep_rules,
             hooks=self.hooks,
+            read_only=read_only,
         )
 
     def _keep_rules(self, rules: list[str]) -> None:
@@ -566,6 +658,7 @@ class Session:
         stats: _TurnStats,
         runner: ToolRunner,
     ) -> str:
+        await self._start_mcp()
         if self._start_source is not None:
             source, self._start_source = self._start_source, None
             started = await self.hooks.run(HookEvent.SESSION_START, source, source=source)
@@ -600,11 +693,34 @@ class Session:
     async def _mentioned_files(self, text: str) -> list[dict[str, Any]]:
         """The files a prompt names with `@path`, read as a custom command's are (under the
         same policy), so the model has them without asking: Claude Code's mentions."""
+        resources = await self.mcp.mentioned_resources(text)
         targets = import_targets(text)
         if not targets:
-            return []
+            return resources
         env = CommandEnv(self.tools, self.policy, self.ctx, self.options.cwd)
-        return await include_files(targets, env)
+        return [*await include_files(targets, env), *resources]
+
+    async def _start_mcp(self) -> None:
+        """Start the MCP servers with the first prompt and offer their tools and prompts.
+
+        Tools a deny rule covers entirely are left out, as built-in ones are; servers
+        that failed are named to the user (`/mcp` has the details).
+        """
+        if self._mcp_started:
+            return
+        known = len(self.warnings)
+        await self.mcp.start(
+            self._asker.ask if self._asker is not None else None,
+            lambda server: any(rule.covers_mcp_server(server) for rule in self.policy.deny),
+        )
+        self._mcp_started = True
+        for tool in self.mcp.tools():
+            if not any(rule.covers_every_use(tool.name) for rule in self.policy.deny):
+                self.tools[tool.name] = tool
+        for warning in self.warnings[known:]:
+            self._emit(AgentText(f"{warning} (/mcp shows the MCP servers)\n\n"))
+        if self.mcp.connections:
+            self.announce_commands()
 
     async def _run_turn(
         self,
@@ -642,7 +758,7 @@ class Session:
                 continue  # a server tool paused a long turn: send it back to resume
             if response.stop_reason in ("max_tokens", "refusal"):
                 return response.stop_reason
-            stopping = await self.hooks.run(HookEvent.STOP, stop_hook_active=stop_hook_active)
+            stopping = await self.hooks.run(self._stop_event, stop_hook_active=stop_hook_active)
             if stopping is not None and stopping.blocked and not stopping.stop:
                 stop_hook_active = True  # tells the hook it already made the agent go on
                 reason = stopping.reason_for_model or "A Stop hook asked you to continue."
@@ -688,8 +804,8 @@ class Session:
     ) -> None:
         """Add a response's usage and cost to the session (and the turn) and report it.
 
-        A summary call (`model_turn` False) costs like any other but is not one of the
-        model requests `--max-turns` counts.
+        A summary or side call (`model_turn` False) costs like any other but is not one
+        of the model requests `--max-turns` counts, nor the conversation's size.
         """
         usage = Usage.from_api(response.usage)
         cost = cost_usd(response.model or self.model, usage)
@@ -698,14 +814,19 @@ class Session:
             stats.api_ms += response.api_duration_ms
             stats.usage += usage
             stats.cost += cost
+        if model_turn:  # a side request's size says nothing of the conversation's
+            self.context_tokens = (
+                usage.input_tokens
+                + usage.cache_creation_input_tokens
+                + usage.cache_read_input_tokens
+                + usage.output_tokens
+            )
+        self._usage_sink(usage, cost)
+
+    def _add_usage(self, usage: Usage, cost: float) -> None:
+        """Add to the session's totals and report them."""
         self.usage += usage
         self.cost_usd += cost
-        self.context_tokens = (
-            usage.input_tokens
-            + usage.cache_creation_input_tokens
-            + usage.cache_read_input_tokens
-            + usage.output_tokens
-        )
         self._emit(
             UsageUpdated(
                 model=self.model,
@@ -714,6 +835,13 @@ class Session:
                 context_tokens=self.context_tokens,
             )
         )
+
+    def _add_subagent_usage(self, usage: Usage, cost: float) -> None:
+        """A subagent's model request: it costs this session, and the running prompt."""
+        if self._turn_stats is not None:
+            self._turn_stats.usage += usage
+            self._turn_stats.cost += cost
+        self._add_usage(usage, cost)
 
     def _request_params(self) -> dict[str, Any]:
         assert self._system_prompt is not None
@@ -735,7 +863,10 @@ class Session:
             git=git,
         )
         return build_system_prompt(
-            env, self.options.append_system_prompt, memory=render(self.memory.files)
+            env,
+            self.options.append_system_prompt,
+            memory=render(self.memory.files),
+            mcp_instructions=self.mcp.instructions(),
         )
 
     def _append_user(self, content: list[dict[str, Any]]) -> None:

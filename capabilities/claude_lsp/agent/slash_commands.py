@@ -19,9 +19,11 @@ from claude_lsp.agent.model_request import max_tokens
 from claude_lsp.commands import custom, resume
 from claude_lsp.commands.builtin import BUILTIN_COMMANDS, PROMPT_COMMANDS, SlashCall
 from claude_lsp.commands.expansion import CommandEnv, CommandRefused, expand_text
+from claude_lsp.mcp.connection import McpCallError
 from claude_lsp.policy.permissions import SESSION_SOURCE, parse_rules
 from claude_lsp.review.prompts import review_diff_section
 from claude_lsp.sessions import transcripts
+from claude_lsp.tools.agent import AgentTool
 from claude_lsp.version import __version__
 
 if TYPE_CHECKING:
@@ -55,7 +57,15 @@ def available_commands(session: Session) -> tuple[CommandInfo, ...]:
         for command in custom.discover(session.options.cwd).values()
         if command.name not in builtin_names
     ]
-    return (*BUILTIN_COMMANDS, *sorted(customs, key=lambda command: command.name))
+    prompts = [
+        CommandInfo(command.name, command.description, command.hint or None)
+        for command in session.mcp.prompt_commands()
+    ]
+    return (
+        *BUILTIN_COMMANDS,
+        *sorted(customs, key=lambda command: command.name),
+        *sorted(prompts, key=lambda command: command.name),
+    )
 
 
 async def run_command(session: Session, call: SlashCall) -> Reply | CommandPrompt:
@@ -71,6 +81,13 @@ async def run_command(session: Session, call: SlashCall) -> Reply | CommandPromp
         elif call.name == "review":  # the working tree's diff, so the model need not ask git
             text += await asyncio.to_thread(review_diff_section, session.options.cwd)
         return CommandPrompt([header, {"type": "text", "text": text}])
+    mcp_prompt = next((p for p in session.mcp.prompt_commands() if p.name == call.name), None)
+    if mcp_prompt is not None:
+        try:
+            blocks = await session.mcp.expand_prompt(mcp_prompt, call.arguments)
+        except McpCallError as exc:
+            return Reply(str(exc))
+        return CommandPrompt([header, *blocks])
     command = custom.discover(session.options.cwd).get(call.name)
     if command is None:
         return Reply(f"Unknown command: /{call.name}. Type /help to list the commands.")
@@ -104,6 +121,20 @@ def _command_header(call: SlashCall) -> dict[str, Any]:
     if call.arguments:
         text += f"\n<command-args>{call.arguments}</command-args>"
     return {"type": "text", "text": text}
+
+
+async def _agents(session: Session, arguments: str) -> str:
+    catalogue = session.subagents.reload()
+    lines = ["Subagents the model can start with the Agent tool:"]
+    if AgentTool.name not in session.tools:
+        lines = ["Subagents (none can start: a deny rule turns the Agent tool off):"]
+    for agent in catalogue.agents.values():
+        tools = ", ".join(agent.tools) if agent.tools is not None else "all but Agent"
+        lines.append(f"  {agent.name} ({agent.origin}): {agent.description}")
+        lines.append(f"    tools: {tools}; model: {agent.model or 'inherit'}")
+    lines += [f"  ! {warning}" for warning in catalogue.warnings]
+    lines.append("Add one in .claude/agents/<name>.md, or ~/.claude/agents/ for every project.")
+    return "\n".join(lines)
 
 
 async def _clear(session: Session, arguments: str) -> str:
@@ -207,6 +238,10 @@ def _not_in_project(query: str, cwd: Path) -> str:
     )
 
 
+async def _mcp(session: Session, arguments: str) -> str:
+    return session.mcp.status()
+
+
 async def _memory(session: Session, arguments: str) -> str:
     files = session.memory.files
     if not files:
@@ -243,11 +278,13 @@ async def _status(session: Session, arguments: str) -> str:
 
 _LOCAL = {
     "add-dir": _add_dir,
+    "agents": _agents,
     "clear": _clear,
     "compact": _compact,
     "context": _context,
     "cost": _cost,
     "help": _help,
+    "mcp": _mcp,
     "memory": _memory,
     "model": _model,
     "permissions": _permissions,

@@ -43,9 +43,14 @@ class PromptEnvironment:
 
 
 def build_system_prompt(
-    env: PromptEnvironment, append: str | None = None, *, memory: str = ""
+    env: PromptEnvironment,
+    append: str | None = None,
+    *,
+    memory: str = "",
+    mcp_instructions: str = "",
 ) -> str:
-    """The full system prompt text for a session; `memory` is the rendered CLAUDE.md text."""
+    """The full system prompt text for a session; `memory` is the rendered CLAUDE.md text,
+    `mcp_instructions` what connected MCP servers ask of their users."""
     today = env.today or date.today()
     lines = [
         "<env>",
@@ -70,6 +75,8 @@ def build_system_prompt(
         )
     if memory:
         parts.append(memory)
+    if mcp_instructions:
+        parts.append(mcp_instructions)
     if append:
         parts.append(append)
     return "\n\n".join(parts)

@@ -64,6 +64,7 @@ PROMPT_COMMANDS = {"init": INIT_PROMPT, "review": REVIEW_PROMPT}
 
 BUILTIN_COMMANDS = (
     CommandInfo("add-dir", "Let the session read and edit another folder", "path to the folder"),
+    CommandInfo("agents", "List the subagents the model can hand tasks to, reading their files"),
     CommandInfo("clear", "Start over: clear the conversation history and the todo list"),
     CommandInfo(
         "compact",
@@ -75,6 +76,7 @@ BUILTIN_COMMANDS = (
     CommandInfo("help", "List the slash commands"),
     CommandInfo("init", "Write a CLAUDE.md that guides agents working in this code base"),
     CommandInfo("memory", "List the memory files (CLAUDE.md, rules) the session follows"),
+    CommandInfo("mcp", "Show the MCP servers: where each is configured and how it is doing"),
     CommandInfo("model", "Show or switch the model", "model name or alias (opus, sonnet, haiku)"),
     CommandInfo("permissions", "Show the permission mode and every allow, ask and deny rule"),
     CommandInfo(

@@ -4,6 +4,8 @@ Order, as in Claude Code: a deny rule (from any scope) wins, then an ask rule, t
 allow rule, then the mode. Two safety rails sit on top: the mode alone never waves
 through a path outside the session's folders, and plan mode never lets a file edit
 through, not even one an allow rule covers (plan mode promises to change nothing).
+A GitHub call to a host the model names is asked about whatever the allow rules and
+the mode (bypassPermissions included) say: gh would hand that host a token.
 Rule syntax and matching live in `rules`, shell command splitting in `shell_split`.
 """
 
@@ -20,6 +22,7 @@ from typing import Any, Literal
 from claude_lsp.policy.rules import (
     EDIT_TOOLS,
     FOLDER_TOOLS,
+    OPERATION_TOOLS,
     READ_TOOLS,
     CommandPattern,
     PathPattern,
@@ -31,9 +34,11 @@ from claude_lsp.policy.rules import (
     path_rule,
     split_rule_list,
     tool_name_of,
+    url_host,
 )
 from claude_lsp.policy.shell_split import SimpleCommand, normalize_line, split_command
 from claude_lsp.tools.base import Tool
+from claude_lsp.tools.github import foreign_host
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +63,9 @@ _NESTED_SUBCOMMANDS = frozenset(
     | {("git", "stash"), ("git", "remote"), ("git", "worktree"), ("git", "submodule")}
 )
 _PYTHONS = frozenset({"python", "python3"})
+# Tools that read the web and change nothing: plan mode asks for them (as Claude Code
+# does) instead of refusing them.
+WEB_TOOLS = frozenset({"WebFetch", "WebSearch"})
 _PLAIN_WORD = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:@/+-]*")
 
 
@@ -177,6 +185,15 @@ class PermissionPolicy:
         for rule in self.ask:
             if rule.matches(use, restrictive=True):
                 return Decision("ask", f"rule {_named(rule)} asks for approval", (rule,))
+        host = _foreign_github_host(tool, tool_input)
+        if host is not None:
+            if self.mode is PermissionMode.PLAN:
+                return _plan_denial(tool)
+            return Decision(
+                "ask",
+                f"the call goes to {host}, not github.com or GH_HOST, and gh would give "
+                "that host the GitHub Enterprise token (GH_ENTERPRISE_TOKEN)",
+            )
         allowing = self._allowing(use)
         if allowing or self.mode is PermissionMode.BYPASS:
             doubt = self._doubt(use)
@@ -195,7 +212,7 @@ class PermissionPolicy:
         outside_note = f"{outside[0]} is outside the session's folders" if outside else ""
         if tool.is_read_only(tool_input):
             return Decision("ask", outside_note) if outside else Decision("allow")
-        if self.mode is PermissionMode.PLAN:
+        if self.mode is PermissionMode.PLAN and tool.name not in WEB_TOOLS:
             return _plan_denial(tool)
         if self.mode is PermissionMode.ACCEPT_EDITS and tool.kind == "edit" and not outside:
             return Decision("allow")
@@ -291,7 +308,10 @@ class PermissionPolicy:
         subcommands, else the exact command (none for a line that cannot be split with
         confidence, or for a command with a `*`, which a rule would read as a wildcard).
         Edits: the workspace folder holding the file (or the file's folder outside them).
-        Reads outside the workspace: that folder. Anything else: the tool's name.
+        Reads outside the workspace: that folder. WebFetch: the URL's host (none when the
+        host is unclear). Git and GitHub: the operation, `Git(commit)`, so approving one
+        kind of write never approves the others; none for a GitHub call to a host the
+        model names, which asks every time. Anything else: the tool's name.
         """
         if tool.name == "Bash":
             command = tool_input.get("command")
@@ -314,6 +334,12 @@ class PermissionPolicy:
         if tool.name in READ_TOOLS and outside:
             folders = [path if tool.name in FOLDER_TOOLS else path.parent for path in outside]
             return _unique(f"Read({path_rule(folder, contents=True)})" for folder in folders)
+        if tool.name == "WebFetch":
+            return _domain_rule(tool_input.get("url"))
+        if tool.name in OPERATION_TOOLS:
+            if _foreign_github_host(tool, tool_input) is not None:
+                return []
+            return _operation_rule(tool.name, tool_input.get("operation"))
         return [tool.name]
 
     def allow_always(
@@ -338,7 +364,7 @@ class PermissionPolicy:
         """Remember a "never allow" answer as session deny rules; returns the rules added.
 
         The rule is as narrow as the call: the exact Bash command line, the file for
-        path tools, else the whole tool.
+        path tools, the operation for Git and GitHub, else the whole tool.
         """
         texts: list[str]
         if tool.name == "Bash":
@@ -349,6 +375,8 @@ class PermissionPolicy:
             texts = _unique(f"Edit({path_rule(path, contents=False)})" for path in paths)
         elif paths and tool.name in READ_TOOLS:
             texts = _unique(f"Read({path_rule(path, contents=False)})" for path in paths)
+        elif tool.name in OPERATION_TOOLS:
+            texts = _operation_rule(tool.name, tool_input.get("operation")) or [tool.name]
         else:
             texts = [tool.name]
         added = []
@@ -388,6 +416,36 @@ def _command_prefix(words: list[str]) -> list[str] | None:
     if (words[0], words[1]) in _NESTED_SUBCOMMANDS:
         return words[:3] if plain(2) else None
     return words[:2]
+
+
+def _domain_rule(url: object) -> list[str]:
+    """`WebFetch(domain:host)` for `url`, or nothing when no valid rule names its host."""
+    host = url_host(url)
+    if host is None:
+        return []
+    text = f"WebFetch(domain:{host})"
+    try:  # an IPv6 address is not a rule's host
+        Rule.parse(text, SESSION_SOURCE)
+    except RuleError:
+        return []
+    return [text]
+
+
+def _operation_rule(tool_name: str, operation: object) -> list[str]:
+    """`Git(commit)` for one operation of a tool that has several; none if unnamed."""
+    if not isinstance(operation, str):
+        return []
+    text = f"{tool_name}({operation})"
+    try:
+        Rule.parse(text, SESSION_SOURCE)
+    except RuleError:
+        return []
+    return [text]
+
+
+def _foreign_github_host(tool: Tool, tool_input: Mapping[str, Any]) -> str | None:
+    """The host of a GitHub call that no rule or mode may approve (`foreign_host`)."""
+    return foreign_host(tool_input) if tool.name == "GitHub" else None
 
 
 def _root_of(path: Path, roots: list[Path]) -> Path | None:

@@ -3,9 +3,10 @@
 A rule only says which tool uses it covers; whether it allows, asks or denies is the
 list the policy keeps it in. Specifiers are matched strictly: a Bash rule sees one
 simple command at a time (see `shell_split`), a path rule sees resolved absolute paths
-with gitignore-style globs, a WebFetch rule sees the URL's host. Where a rule cannot
-tell (no host, a command it cannot split), deny and ask rules count as matching and
-allow rules as not: the policy then asks rather than guesses.
+with gitignore-style globs, a WebFetch rule sees the URL's host, a Git or GitHub rule
+the call's operation. Where a rule cannot tell (no host, a command it cannot split),
+deny and ask rules count as matching and allow rules as not: the policy then asks
+rather than guesses.
 """
 
 from __future__ import annotations
@@ -27,11 +28,14 @@ EDIT_TOOLS = frozenset({"Edit", "Write", "MultiEdit", "NotebookEdit"})
 READ_TOOLS = frozenset({"Read", "Grep", "Glob", "LS", "NotebookRead", "Symbols"})
 # Tools whose path is a folder they look inside, not a file.
 FOLDER_TOOLS = frozenset({"Grep", "Glob", "LS"})
+# Tools with read and write operations: `Git(commit)` covers that operation only.
+OPERATION_TOOLS = frozenset({"Git", "GitHub"})
 
 _RULE = re.compile(r"(?P<tool>[A-Za-z0-9_\-]+?(?:__\*)?)(?:\((?P<spec>.*)\))?", re.DOTALL)
 _TOOL_NAME = re.compile(r"[A-Za-z0-9_\-]+")
 _GLOB_CHARS = frozenset("*?[\\")
 _HOST = re.compile(r"(\*\.)?[a-z0-9_-]+(\.[a-z0-9_-]+)*")
+_OPERATION = re.compile(r"[a-z][a-z_]*")
 
 
 class RuleScope(StrEnum):
@@ -299,7 +303,11 @@ class DomainPattern:
 
 
 def url_host(url: object) -> str | None:
-    """The lower-case host of an http(s) URL; None when unsure how a client would read it."""
+    """The lower-case host of an http(s) URL; None when unsure how a client would read it.
+
+    A non-ASCII host is given in its IDNA (punycode) form, the name a client resolves:
+    full-width letters and ideographic full stops (U+3002) cannot hide a host from a rule.
+    """
     if not isinstance(url, str) or any(char.isspace() or char == "\\" for char in url):
         return None
     try:
@@ -310,10 +318,32 @@ def url_host(url: object) -> str | None:
         return None
     if parts.scheme.lower() not in ("http", "https") or not host or "%" in host:
         return None
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii").lower()
+        except UnicodeError:
+            return None
     return host.rstrip(".")
 
 
-Specifier = CommandPattern | PathPattern | DomainPattern
+@dataclass(frozen=True)
+class OperationPattern:
+    """One operation of a tool that has several (`Git(commit)`, `GitHub(pr_comment)`)."""
+
+    operation: str
+
+    @classmethod
+    def parse(cls, spec: str) -> OperationPattern:
+        operation = spec.strip()
+        if not _OPERATION.fullmatch(operation):
+            raise RuleError(f"{operation!r} is not an operation name")
+        return cls(operation)
+
+    def matches(self, operation: object) -> bool:
+        return operation == self.operation
+
+
+Specifier = CommandPattern | PathPattern | DomainPattern | OperationPattern
 
 
 @dataclass(frozen=True)
@@ -359,6 +389,10 @@ class Rule:
     def covers_every_use(self, tool_name: str) -> bool:
         return self.specifier is None and self.covers(tool_name)
 
+    def covers_mcp_server(self, server: str) -> bool:
+        """Whether this is `mcp__server` or `mcp__server__*`: all that server offers."""
+        return self.specifier is None and _mcp_server(self.tool) == server
+
     def matches(self, use: ToolUse, *, restrictive: bool) -> bool:
         """Whether the rule applies to `use`.
 
@@ -388,6 +422,8 @@ class Rule:
                 for path in use.paths
             ]
             return any(hits) if restrictive else all(hits)
+        if isinstance(pattern, OperationPattern):
+            return pattern.matches(use.tool_input.get("operation"))
         host = use.host
         return restrictive if host is None else pattern.matches(host)
 
@@ -422,6 +458,8 @@ def _parse_specifier(tool: str, spec: str | None) -> Specifier | None:
         return PathPattern.parse(spec)
     if tool == "WebFetch":
         return DomainPattern.parse(spec)
+    if tool in OPERATION_TOOLS:
+        return OperationPattern.parse(spec)
     raise RuleError(f"{tool} rules take no specifier")
 
 

@@ -18,6 +18,7 @@ from claude_lsp.schema import schema_error
 if TYPE_CHECKING:
     from claude_lsp.host import FileAccess
     from claude_lsp.index.build import SymbolIndex
+    from claude_lsp.models.client import ModelResponse
     from claude_lsp.tools.file_state import FileReadState
     from claude_lsp.tools.shells import BackgroundShells
 
@@ -37,6 +38,16 @@ def _nothing_hidden(tool_name: str) -> PathFilter | None:
 
 async def _no_symbol_index() -> SymbolIndex | None:
     return None
+
+
+AskModel = Callable[[str, list[dict[str, Any]], list[dict[str, Any]]], Awaitable["ModelResponse"]]
+"""One request to the small, fast model: (system, messages, tools) -> its response."""
+
+
+async def _no_model(
+    system: str, messages: list[dict[str, Any]], tools: list[dict[str, Any]]
+) -> ModelResponse:
+    raise ToolError("No model is available to this tool here.")
 
 
 class ToolError(Exception):
@@ -102,6 +113,8 @@ class ToolContext:
     plan_file: Path | None = None
     # The workspace's symbol index (the Symbols tool), once it is available.
     symbol_index: Callable[[], Awaitable[SymbolIndex | None]] = _no_symbol_index
+    # Side requests to the small model (WebFetch's answer, WebSearch), billed to the session.
+    ask_model: AskModel = _no_model
 
     def resolve(self, file_path: str) -> Path:
         """An absolute, symlink- and `..`-free path; relative paths start at `cwd`."""

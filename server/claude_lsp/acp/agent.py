@@ -24,6 +24,7 @@ from acp.schema import (
     InitializeResponse,
     ListSessionsResponse,
     LoadSessionResponse,
+    McpCapabilities,
     NewSessionResponse,
     PromptCapabilities,
     PromptResponse,
@@ -90,6 +91,7 @@ class ClaudeAgent:
             protocol_version=min(protocol_version, PROTOCOL_VERSION),
             agent_capabilities=AgentCapabilities(
                 load_session=True,
+                mcp_capabilities=McpCapabilities(http=True, sse=True),
                 prompt_capabilities=PromptCapabilities(image=True, embedded_context=True),
                 session_capabilities=SessionCapabilities(list=SessionListCapabilities()),
             ),
@@ -109,9 +111,7 @@ class ClaudeAgent:
         mcp_servers: list[Any] | None = None,
         **kwargs: Any,
     ) -> NewSessionResponse:
-        if mcp_servers:
-            log.warning("session/new: MCP servers are not supported yet; ignored")
-        hosted = self._host(cwd, additional_directories, str(uuid.uuid4()))
+        hosted = self._host(cwd, additional_directories, str(uuid.uuid4()), mcp_servers)
         self._announce_commands_after_reply(hosted)
         session = hosted.session
         with _our_shapes():
@@ -140,7 +140,7 @@ class ClaudeAgent:
                 if path is None:
                     raise RequestError.resource_not_found(session_id)
                 entries = await asyncio.to_thread(transcripts.read_entries, path)
-                hosted = self._host(cwd, additional_directories, session_id)
+                hosted = self._host(cwd, additional_directories, session_id, mcp_servers)
                 hosted.session.restore(entries)
             hosted.session.replay()
             await hosted.updates.flushed()
@@ -239,8 +239,14 @@ class ClaudeAgent:
         return self._model_client
 
     def _host(
-        self, cwd: str, additional_directories: list[str] | None, session_id: str
+        self,
+        cwd: str,
+        additional_directories: list[str] | None,
+        session_id: str,
+        mcp_servers: list[Any] | None,
     ) -> HostedSession:
+        """A session for `cwd`; `mcp_servers` are the client's (ACP shapes), started with
+        the first prompt like the configured ones."""
         from claude_lsp.agent.context_window import context_window
         from claude_lsp.agent.session import Session, SessionOptions
 
@@ -249,6 +255,7 @@ class ClaudeAgent:
             additional_dirs=[
                 _folder(path, "additionalDirectories") for path in additional_directories or []
             ],
+            mcp_servers=[server.model_dump(by_alias=True) for server in mcp_servers or []],
         )
         client = self._client
         assert client is not None, "on_connect comes before any request"

@@ -136,7 +136,13 @@ def configure_logging(level: str | None, log_file: str | None, *, default: int) 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    if arguments[:1] == ["mcp"]:  # Claude Code's `claude mcp ...`
+        from claude_lsp.cli.mcp_command import run_mcp_command
+
+        configure_logging(None, None, default=logging.ERROR)  # failures are in the output
+        return run_mcp_command(arguments[1:])
+    args = build_parser().parse_args(arguments)
     if args.version:
         from claude_lsp.version import __version__
 

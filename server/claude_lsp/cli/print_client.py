@@ -61,6 +61,7 @@ async def run_session(
         output.facts.cwd = meta.get("cwd", str(cwd))
         output.facts.tools = meta.get("tools", [])
         output.facts.slash_commands = meta.get("slashCommands", [])
+        output.facts.mcp_servers = meta.get("mcpServers", [])
         output.facts.permission_mode = session["modes"]["currentModeId"]
         for warning in meta.get("warnings", []):
             print(f"claude-lsp: warning: {warning}", file=sys.stderr)

@@ -24,6 +24,7 @@ class RunFacts:
     cwd: str = ""
     tools: list[str] = field(default_factory=list)
     slash_commands: list[str] = field(default_factory=list)
+    mcp_servers: list[dict[str, str]] = field(default_factory=list)
     permission_mode: str = "default"
 
 
@@ -120,7 +121,7 @@ class PrintOutput:
                 "cwd": self.facts.cwd,
                 "session_id": self.facts.session_id,
                 "tools": self.facts.tools,
-                "mcp_servers": [],
+                "mcp_servers": self.facts.mcp_servers,
                 "model": self.facts.model,
                 "permissionMode": self.facts.permission_mode,
                 "slash_commands": self.facts.slash_commands,

@@ -345,6 +345,7 @@ class ChatService:
             additional_dirs=[
                 Path(p).expanduser().resolve() for p in params.get("additionalDirectories", [])
             ],
+            mcp_servers=params.get("mcpServers", []),
         )
 
     async def _host_unless_gone(

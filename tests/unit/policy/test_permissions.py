@@ -367,7 +367,9 @@ def test_always_allow_for_edits_and_reads_covers_a_folder_for_the_session(
     assert policy.allow_always(ReadTool(), {}, [Path("/etc/hosts")]) == ["Read(//etc/**)"]
     assert policy.allow_always(LSTool(), {}, [Path("/usr/share")]) == ["Read(//usr/share/**)"]
     assert policy.decide(GrepTool(), {}, [Path("/usr/share")]).behavior == "allow"
-    assert policy.allow_always(NamedTool("WebFetch"), {"url": "https://x.test"}, []) == ["WebFetch"]
+    assert policy.allow_always(NamedTool("WebFetch"), {"url": "https://x.test"}, []) == [
+        "WebFetch(domain:x.test)"
+    ]
     assert all(rule.source.scope is RuleScope.SESSION for rule in policy.allow)
 
 
