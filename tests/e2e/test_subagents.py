@@ -226,3 +226,37 @@ async def test_an_acp_client_gets_nested_updates_in_meta(
     assert {parent for _, parent in thoughts} == {"toolu_agent"}
     assert editor.text() == "Done."
     assert str(calc) in editor.reads  # the child reads through the client, as the main agent does
+
+
+def test_print_mode_stream_json_tags_a_subagents_messages_with_its_agent_call(
+    fake_api: FakeAnthropic, project: Path, tmp_path: Path
+) -> None:
+    """As Claude Code's stream-json does: `parent_tool_use_id` is the Agent call's id."""
+    import json
+
+    from tests.e2e.test_print_mode import run_cli
+
+    calc = project / "calc.py"
+    fake_api.script(
+        reply(agent_call("Explore", "Read calc.py", "toolu_agent")),
+        reply(tool_use("Read", {"file_path": str(calc)}, id="toolu_read")),
+        reply(text("add subtracts.")),
+        reply(text("Found it.")),
+    )
+    done = run_cli(
+        ["-p", "look at calc.py", "--output-format", "stream-json", "--verbose", "--no-attach"],
+        project,
+        agent_env(fake_api, tmp_path),
+    )
+
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    parents = {
+        block.get("id") or block.get("tool_use_id"): line["parent_tool_use_id"]
+        for line in lines
+        if line["type"] in ("assistant", "user")
+        for block in line["message"]["content"]
+        if block["type"] in ("tool_use", "tool_result")
+    }
+    assert parents == {"toolu_agent": None, "toolu_read": "toolu_agent"}
+    assert lines[-1]["result"] == "Found it."

@@ -102,11 +102,14 @@ class PrintOutput:
     def _line(self, obj: dict[str, Any]) -> None:
         self._write(json.dumps(obj, ensure_ascii=False) + "\n")
 
-    def _envelope(self, kind: str, message: dict[str, Any]) -> dict[str, Any]:
+    def _envelope(
+        self, kind: str, message: dict[str, Any], parent: str | None = None
+    ) -> dict[str, Any]:
+        """A stream-json line; `parent` is the Agent call a subagent's message is under."""
         return {
             "type": kind,
             "message": message,
-            "parent_tool_use_id": None,
+            "parent_tool_use_id": parent,
             "session_id": self.facts.session_id,
             "uuid": str(uuid.uuid4()),
         }
@@ -133,6 +136,7 @@ class PrintOutput:
         if self.format != "stream-json":
             return
         kind = update.get("sessionUpdate")
+        parent = update.get("_meta", {}).get("claude", {}).get("parentToolCallId")
         if kind == "agent_message_chunk":
             self._text.append(update.get("content", {}).get("text", ""))
         elif kind == "tool_call":
@@ -144,7 +148,8 @@ class PrintOutput:
                     "id": update.get("toolCallId"),
                     "name": name,
                     "input": update.get("rawInput", {}),
-                }
+                },
+                parent,
             )
         elif kind == "tool_call_update" and update.get("status") in ("completed", "failed"):
             block: dict[str, Any] = {
@@ -154,7 +159,7 @@ class PrintOutput:
             }
             if update.get("status") == "failed":
                 block["is_error"] = True
-            self._line(self._envelope("user", {"role": "user", "content": [block]}))
+            self._line(self._envelope("user", {"role": "user", "content": [block]}, parent))
         elif kind == "api_retry":
             self._text.clear()  # the partial message is streamed again
             self._line(
@@ -170,7 +175,7 @@ class PrintOutput:
                 }
             )
 
-    def _assistant(self, block: dict[str, Any]) -> None:
+    def _assistant(self, block: dict[str, Any], parent: str | None = None) -> None:
         self._line(
             self._envelope(
                 "assistant",
@@ -180,6 +185,7 @@ class PrintOutput:
                     "model": self.facts.model,
                     "content": [block],
                 },
+                parent,
             )
         )
 
