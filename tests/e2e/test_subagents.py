@@ -165,7 +165,7 @@ async def test_explore_cannot_edit_and_asks_nothing(
     assert report == "I can only look: the bug is the minus in calc.py line 2."
 
 
-async def test_two_agents_in_one_response_work_side_by_side(
+async def test_two_looking_agents_in_one_response_work_side_by_side(
     fake_api: FakeAnthropic, project: Path, tmp_path: Path
 ) -> None:
     arrived = {"task A": threading.Event(), "task B": threading.Event()}
@@ -182,7 +182,7 @@ async def test_two_agents_in_one_response_work_side_by_side(
 
     fake_api.script(
         reply(
-            agent_call("general-purpose", "task A", "toolu_a"),
+            agent_call("Plan", "task A", "toolu_a"),
             agent_call("Explore", "task B", "toolu_b"),
         )
     )

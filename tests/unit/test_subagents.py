@@ -1,10 +1,12 @@
-"""Subagent definitions: built-ins, `.claude/agents` files, precedence, tool subsets."""
+"""Subagent definitions: built-ins, `.claude/agents` files, precedence, tool subsets,
+restrictions that are honoured and those that keep a file from loading."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from claude_lsp.agent.subagents import load_agents, tools_for
+from claude_lsp.agent.session import MODEL_ALIASES
+from claude_lsp.agent.subagents import MODEL_ALIAS_NAMES, load_agents, tools_for, tools_summary
 from claude_lsp.tools.agent import AgentTool
 from claude_lsp.tools.base import Tool, ToolResult
 from claude_lsp.tools.registry import builtin_tools
@@ -157,3 +159,105 @@ class _NoSubagents:
 
     async def run(self, subagent_type: str, prompt: str) -> ToolResult:
         raise AssertionError("not run here")
+
+
+def test_disallowed_tools_are_taken_away_from_the_tools_given(tmp_path: Path) -> None:
+    folder = tmp_path / ".claude" / "agents"
+    write_agent(
+        folder,
+        "no-writes.md",
+        "---\nname: no-writes\ndescription: d\ndisallowedTools: Write, Edit, Bash\n---\nGo.\n",
+    )
+    write_agent(
+        folder,
+        "reader.md",
+        "---\nname: reader\ndescription: d\ntools: Read, Bash\ndisallowedTools:\n"
+        "  - Bash\n---\nGo.\n",
+    )
+
+    catalogue = load_agents(tmp_path)
+
+    no_writes, reader = catalogue.agents["no-writes"], catalogue.agents["reader"]
+    assert catalogue.warnings == ()
+    given = tools_for(no_writes, all_tools())
+    assert not {"Write", "Edit", "Bash", "ExitPlanMode"} & set(given)
+    assert {"Read", "NotebookEdit", "Git"} <= set(given)
+    assert list(tools_for(reader, all_tools())) == ["Read"]
+    assert tools_summary(no_writes) == "all but Agent, ExitPlanMode, Write, Edit, Bash"
+    assert tools_summary(reader) == "Read"
+
+
+def test_a_restriction_that_is_not_supported_skips_the_file(tmp_path: Path) -> None:
+    folder = tmp_path / ".claude" / "agents"
+    write_agent(
+        folder, "planner.md", "---\nname: planner\ndescription: d\npermissionMode: plan\n---\nGo.\n"
+    )
+    write_agent(
+        folder,
+        "hooked.md",
+        "---\nname: hooked\ndescription: d\nhooks:\n  PreToolUse:\n    - matcher: Bash\n"
+        "mcpServers:\n  - github\n---\nGo.\n",
+    )
+    write_agent(
+        folder, "apart.md", "---\nname: apart\ndescription: d\nisolation: worktree\n---\nGo\n"
+    )
+
+    catalogue = load_agents(tmp_path)
+
+    assert not {"planner", "hooked", "apart"} & set(catalogue.agents)
+    reason = "frontmatter is not supported here, and the agent must not run without that"
+    assert catalogue.warnings == (
+        f"agent file {folder / 'apart.md'} is ignored: its isolation {reason} restriction "
+        "(remove it to use the agent)",
+        f"agent file {folder / 'hooked.md'} is ignored: its hooks, mcpServers {reason} "
+        "restriction (remove it to use the agent)",
+        f"agent file {folder / 'planner.md'} is ignored: its permissionMode {reason} "
+        "restriction (remove it to use the agent)",
+    )
+
+
+def test_max_turns_must_be_a_positive_whole_number(tmp_path: Path) -> None:
+    folder = tmp_path / ".claude" / "agents"
+    write_agent(folder, "brief.md", "---\nname: brief\ndescription: d\nmaxTurns: 3\n---\nGo.\n")
+    write_agent(folder, "zero.md", "---\nname: zero\ndescription: d\nmaxTurns: 0\n---\nGo.\n")
+    write_agent(folder, "many.md", "---\nname: many\ndescription: d\nmaxTurns: lots\n---\nGo.\n")
+
+    catalogue = load_agents(tmp_path)
+
+    assert catalogue.agents["brief"].max_turns == 3
+    assert catalogue.agents["general-purpose"].max_turns is None
+    assert not {"zero", "many"} & set(catalogue.agents)
+    assert catalogue.warnings == (
+        f"agent file {folder / 'many.md'} is ignored: its maxTurns must be a whole number above 0",
+        f"agent file {folder / 'zero.md'} is ignored: its maxTurns must be a whole number above 0",
+    )
+
+
+def test_a_model_that_is_no_alias_and_no_claude_id_is_warned_about(tmp_path: Path) -> None:
+    folder = tmp_path / ".claude" / "agents"
+    for name, model in (
+        ("a", "sonnet"),
+        ("b", "claude-opus-4-8"),
+        ("c", "inherit"),
+        ("d", "gpt-5"),
+    ):
+        write_agent(
+            folder, f"{name}.md", f"---\nname: {name}\ndescription: d\nmodel: {model}\n---\nGo.\n"
+        )
+
+    catalogue = load_agents(tmp_path)
+
+    assert [catalogue.agents[name].model for name in "abcd"] == [
+        "sonnet",
+        "claude-opus-4-8",
+        None,
+        "gpt-5",
+    ]
+    assert catalogue.warnings == (
+        f"agent file {folder / 'd.md'}: model 'gpt-5' is neither an alias (haiku, inherit, "
+        "opus, sonnet) nor a model id starting with claude-",
+    )
+
+
+def test_the_model_aliases_agents_accept_are_the_sessions() -> None:
+    assert {*MODEL_ALIASES, "inherit"} == MODEL_ALIAS_NAMES

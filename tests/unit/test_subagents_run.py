@@ -140,7 +140,8 @@ async def test_the_child_has_its_own_prompt_and_tools_and_its_report_is_the_resu
     result = await session.prompt(user("where is add?"))
 
     main, child, child_again, main_again = fake_api.message_requests()
-    assert "Agents (`subagent_type`: when to use it)" in main.body["tools"][-1]["description"]
+    agents_intro = "Agents (`subagent_type`: when to use it; general-purpose when left out)"
+    assert agents_intro in main.body["tools"][-1]["description"]
     assert "- finder: Finds where things are defined" in main.body["tools"][-1]["description"]
     assert "Agent" in tool_names(main) and "Agent" not in tool_names(child)
     assert tool_names(child) == ["Grep", "Read"]
@@ -318,7 +319,7 @@ async def test_an_unknown_agent_is_an_error_naming_the_valid_ones(
     assert len(fake_api.message_requests()) == 2  # no child was started
 
 
-async def test_two_agents_in_one_response_run_at_the_same_time(
+async def test_two_looking_agents_in_one_response_run_at_the_same_time(
     fake_api: FakeAnthropic, tmp_path: Path, sessions: list[Session]
 ) -> None:
     arrived = {"task A": threading.Event(), "task B": threading.Event()}
@@ -335,7 +336,7 @@ async def test_two_agents_in_one_response_run_at_the_same_time(
 
     fake_api.script(
         reply(
-            agent_call("general-purpose", "task A", "toolu_a"),
+            agent_call("Plan", "task A", "toolu_a"),
             agent_call("Explore", "task B", "toolu_b"),
         )
     )
@@ -386,7 +387,7 @@ async def test_agents_lists_the_agents_and_rereads_the_files(
     assert f"  finder (project: {folder / 'finder.md'}): Finds where things are defined" in listing
     assert "    tools: Read, Grep; model: haiku" in listing
     assert "  Explore (built-in): " in listing
-    assert "    tools: all but Agent; model: inherit" in listing
+    assert "    tools: all but Agent, ExitPlanMode; model: inherit" in listing
     assert f"  ! agent file {folder / 'broken.md'} is ignored: it has no frontmatter" in listing
     assert fake_api.message_requests() == []
     assert ("finder", "Finds where things are defined") in session.subagents.listing()

@@ -165,9 +165,12 @@ class _TurnStats:
     api_ms: int = 0
     usage: Usage = field(default_factory=Usage)
     cost: float = 0.0
-    last_text: str = ""
+    last_text: str = ""  # of the latest response that had text
+    final_text: str = ""  # of the latest response, even when it had none
+    # Calls refused, the turn's subagents' included (print mode's permission_denials).
+    denials: list[dict[str, Any]] = field(default_factory=list)
 
-    def result(self, stop_reason: Any, denials: list[dict[str, Any]]) -> TurnResult:
+    def result(self, stop_reason: Any) -> TurnResult:
         return TurnResult(
             stop_reason=stop_reason,
             result_text=self.last_text,
@@ -176,7 +179,7 @@ class _TurnStats:
             cost_usd=self.cost,
             duration_ms=int((time.monotonic() - self.started) * 1000),
             duration_api_ms=self.api_ms,
-            permission_denials=denials,
+            permission_denials=self.denials,
         )
 
 
@@ -301,10 +304,16 @@ class Session:
         self._cancel_requested = False
         # Allow rules a custom command's `allowed-tools` grant until its turn ends.
         self._command_rules: list[Rule] = []
+        # Allow rules this session's calls do not get: a subagent's, the main agent's
+        # command grants.
+        self._withheld_rules: tuple[Rule, ...] = ()
         # Where model usage is added up: here, or a subagent's main session.
         self._usage_sink: Callable[[Usage, float], None] = self._add_usage
+        # Where a subagent's refused calls go: the main session's running prompt.
+        self._denial_sink: Callable[[list[dict[str, Any]]], None] = lambda denials: None
         self._turn_stats: _TurnStats | None = None  # the running prompt's, for subagents
         self._stop_event = HookEvent.STOP  # a subagent's session runs SubagentStop hooks
+        self._stop_fields: dict[str, Any] = {}  # a subagent's: its transcript
 
     @property
     def busy(self) -> bool:
@@ -522,7 +531,7 @@ class Session:
             raise SessionBusyError("a prompt is already running in this session")
         self._cancel_requested = False
         stats = self._turn_stats = _TurnStats()
-        runner = self._runner()
+        runner = self._runner(denials=stats.denials)
         self.announce_commands()
         self._task = asyncio.create_task(self._run_prompt(content, context or [], stats, runner))
         try:
@@ -535,27 +544,37 @@ class Session:
             self._task = None
             self._turn_stats = None
             self._revoke_command_rules()
-        return stats.result(stop_reason, runner.denials)
+        return stats.result(stop_reason)
 
     def subagent_session(
         self,
         *,
+        agent_id: str,
+        agent_type: str,
         tools: dict[str, Tool],
         model: str | None,
+        max_turns: int | None,
         instructions: str,
         transcript: Transcript | None,
         emit: EventSink,
         asker: PermissionAsker | None,
     ) -> Session:
         """A subagent's session: a fresh conversation with its own tools, model (None:
-        this one's), transcript and system prompt (`instructions` after the usual one).
+        this one's), limit on model requests, transcript and system prompt (the usual
+        one, the user's appended text, then `instructions`).
 
         It is a shallow copy, so what is not replaced here is shared: settings, the
-        permission policy, hooks, files, folders, background shells. Its model usage
-        counts as this session's; its conversation and reads are its own.
+        permission policy (less a custom command's grants to this turn), hook settings,
+        files, folders, background shells. Its hooks are told which agent runs them, and
+        their messages show under its Agent call. Its model usage counts as this
+        session's, its refused calls as the running prompt's; its conversation and reads
+        are its own.
         """
         child = copy.copy(self)
-        child.options = replace(self.options, append_system_prompt=instructions)
+        appended = [text for text in (self.options.append_system_prompt, instructions) if text]
+        child.options = replace(
+            self.options, append_system_prompt="\n\n".join(appended), max_turns=max_turns
+        )
         child.model = resolve_model(model) if model else self.model
         child.tools = tools
         child.messages = []
@@ -569,20 +588,35 @@ class Session:
         child._start_source = None  # the session has started: no SessionStart
         child._task = None
         child._command_rules = []
+        child._withheld_rules = (*self._withheld_rules, *self._command_rules)
         child._usage_sink = self._add_subagent_usage
+        child._denial_sink = self._add_subagent_denials
         child._turn_stats = None
         child._stop_event = HookEvent.SUBAGENT_STOP
+        agent_fields = {"agent_id": agent_id, "agent_type": agent_type}
+        parent_fields = self.hooks.common  # the main session's id and transcript
+        child.hooks = replace(
+            self.hooks,
+            common=lambda: {**parent_fields(), "cwd": str(child.ctx.cwd), **agent_fields},
+            env=child.ctx.subprocess_env,
+            notify=lambda text: emit(AgentText(f"\n{text}\n")),
+        )
+        child._stop_fields = {"agent_transcript_path": str(transcript.path) if transcript else ""}
         return child
 
     async def run_subagent_task(self, prompt: str, *, read_only: bool) -> TurnResult:
         """A subagent session's task, as one turn without what a user's prompt brings
         (slash commands, prompt hooks, @mentions). It runs in the caller's task, so
-        cancelling the main turn stops it."""
+        cancelling the main turn stops it. Its result text is its final response's
+        alone: an earlier "let me look" is no report."""
         stats = _TurnStats()
-        runner = self._runner(read_only=read_only)
+        runner = self._runner(read_only=read_only, denials=stats.denials)
         text = [{"type": "text", "text": prompt}]
-        stop_reason = await self._run_turn(text, stats, runner, None)
-        return stats.result(stop_reason, runner.denials)
+        try:
+            stop_reason = await self._run_turn(text, stats, runner, None)
+        finally:
+            self._denial_sink(stats.denials)
+        return replace(stats.result(stop_reason), result_text=stats.final_text)
 
     async def run_tool(self, name: str, tool_input: dict[str, Any]) -> dict[str, Any]:
         """Run one tool for the user (the chat's `!command`), under the same policy.
@@ -614,7 +648,9 @@ class Session:
         )
         return block
 
-    def _runner(self, *, read_only: bool = False) -> ToolRunner:
+    def _runner(
+        self, *, read_only: bool = False, denials: list[dict[str, Any]] | None = None
+    ) -> ToolRunner:
         return ToolRunner(
             tools=self.tools,
             policy=self.policy,
@@ -625,6 +661,8 @@ class Session:
             keep_rules=self._keep_rules,
             hooks=self.hooks,
             read_only=read_only,
+            withheld=self._withheld_rules,
+            denials=[] if denials is None else denials,
         )
 
     def _keep_rules(self, rules: list[str]) -> None:
@@ -748,7 +786,7 @@ class Session:
                 finally:  # also on cancel: every call gets its result or "interrupted"
                     self._add({"role": "user", "content": runner.results_for(calls)})
                 if runner.stop_reason is not None:  # a hook said `continue: false`
-                    stats.last_text = runner.stop_reason
+                    stats.last_text = stats.final_text = runner.stop_reason
                     return "end_turn"
                 continue
             if calls:  # cut off mid-request (max_tokens): the calls never ran
@@ -758,7 +796,9 @@ class Session:
                 continue  # a server tool paused a long turn: send it back to resume
             if response.stop_reason in ("max_tokens", "refusal"):
                 return response.stop_reason
-            stopping = await self.hooks.run(self._stop_event, stop_hook_active=stop_hook_active)
+            stopping = await self.hooks.run(
+                self._stop_event, stop_hook_active=stop_hook_active, **self._stop_fields
+            )
             if stopping is not None and stopping.blocked and not stopping.stop:
                 stop_hook_active = True  # tells the hook it already made the agent go on
                 reason = stopping.reason_for_model or "A Stop hook asked you to continue."
@@ -794,7 +834,7 @@ class Session:
                 )
             raise
         self._record_usage(response, stats)
-        text = _text_of(response.content)
+        text = stats.final_text = _text_of(response.content)
         if text:
             stats.last_text = text
         return response
@@ -835,6 +875,11 @@ class Session:
                 context_tokens=self.context_tokens,
             )
         )
+
+    def _add_subagent_denials(self, denials: list[dict[str, Any]]) -> None:
+        """A subagent's refused calls are the running prompt's too."""
+        if self._turn_stats is not None:
+            self._turn_stats.denials.extend(denials)
 
     def _add_subagent_usage(self, usage: Usage, cost: float) -> None:
         """A subagent's model request: it costs this session, and the running prompt."""

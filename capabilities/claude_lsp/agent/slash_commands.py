@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from claude_lsp.agent.context_window import auto_compact_threshold, context_window
 from claude_lsp.agent.events import CommandInfo
 from claude_lsp.agent.model_request import max_tokens
+from claude_lsp.agent.subagents import tools_summary
 from claude_lsp.commands import custom, resume
 from claude_lsp.commands.builtin import BUILTIN_COMMANDS, PROMPT_COMMANDS, SlashCall
 from claude_lsp.commands.expansion import CommandEnv, CommandRefused, expand_text
@@ -129,9 +130,8 @@ async def _agents(session: Session, arguments: str) -> str:
     if AgentTool.name not in session.tools:
         lines = ["Subagents (none can start: a deny rule turns the Agent tool off):"]
     for agent in catalogue.agents.values():
-        tools = ", ".join(agent.tools) if agent.tools is not None else "all but Agent"
         lines.append(f"  {agent.name} ({agent.origin}): {agent.description}")
-        lines.append(f"    tools: {tools}; model: {agent.model or 'inherit'}")
+        lines.append(f"    tools: {tools_summary(agent)}; model: {agent.model or 'inherit'}")
     lines += [f"  ! {warning}" for warning in catalogue.warnings]
     lines.append("Add one in .claude/agents/<name>.md, or ~/.claude/agents/ for every project.")
     return "\n".join(lines)

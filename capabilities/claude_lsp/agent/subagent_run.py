@@ -2,28 +2,26 @@
 
 The child is a `Session` made from the main one (`Session.subagent_session`): a fresh
 conversation with the agent's tools, model and system prompt, on the main session's
-permission policy, hooks and files. What it shows (text, tool calls) is reported under
-the Agent call; its permission questions name it; its transcript lies beside the main
-one; only its final message comes back, as the Agent call's result.
+permission policy, hooks and files. What it shows (text, tool calls, hook messages) is
+reported under the Agent call; its permission questions name it; its transcript lies
+beside the main one; only its final message comes back, as the Agent call's result.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, get_args
 
-from claude_lsp.agent.events import (
-    AgentText,
-    AgentThought,
-    ApiRetrying,
-    SessionEvent,
-    SubagentEvent,
-    ToolCallStarted,
-    ToolCallUpdated,
-    TurnResult,
+from claude_lsp.agent.events import NestedEvent, SessionEvent, SubagentEvent, TurnResult
+from claude_lsp.agent.subagents import (
+    INHERIT,
+    AgentCatalogue,
+    AgentDefinition,
+    changes_nothing,
+    load_agents,
+    tools_for,
 )
-from claude_lsp.agent.subagents import AgentCatalogue, AgentDefinition, load_agents, tools_for
 from claude_lsp.agent.tool_runner import running_call_id
 from claude_lsp.models.client import ModelError
 from claude_lsp.tools.base import ToolError, ToolResult
@@ -33,7 +31,9 @@ if TYPE_CHECKING:
     from claude_lsp.host import EventSink, PermissionAsker
     from claude_lsp.policy.questions import PermissionAnswer, PermissionQuestion
 
-_SHOWN = (AgentText, AgentThought, ToolCallStarted, ToolCallUpdated, ApiRetrying)
+_SHOWN = get_args(NestedEvent)
+# Claude Code's variable: the model of every subagent, whatever the agent names.
+SUBAGENT_MODEL_VARIABLE = "CLAUDE_CODE_SUBAGENT_MODEL"
 EARLY_STOPS = {
     "max_tokens": "its response reached the output token limit",
     "max_turn_requests": "it reached the limit on model requests",
@@ -58,6 +58,10 @@ class Subagents:
     def listing(self) -> list[tuple[str, str]]:
         return [(agent.name, agent.description) for agent in self.catalogue.agents.values()]
 
+    def changes_nothing(self, subagent_type: str) -> bool:
+        agent = self.catalogue.agents.get(subagent_type)
+        return agent is None or changes_nothing(agent, self._session.tools)
+
     async def run(self, subagent_type: str, prompt: str) -> ToolResult:
         """Run the agent on `prompt` in the calling task (cancelling it stops the agent)."""
         agent = self.catalogue.agents.get(subagent_type)
@@ -70,9 +74,13 @@ class Subagents:
         assert parent_call is not None, "an Agent call runs in the tool runner"
         session = self._session
         agent_id = uuid.uuid4().hex[:16]
+        forced = session.environment().get(SUBAGENT_MODEL_VARIABLE)
         child = session.subagent_session(
+            agent_id=agent_id,
+            agent_type=agent.name,
             tools=tools_for(agent, session.tools),
-            model=agent.model,
+            model=forced if forced and forced != INHERIT else agent.model,
+            max_turns=agent.max_turns,
             instructions=instructions(agent),
             transcript=session.transcript.for_subagent(agent_id) if session.transcript else None,
             emit=nested_under(self._emit, parent_call),

@@ -2,10 +2,13 @@
 
 As in Claude Code, a definition's frontmatter names the agent and says when to use it
 (`name`, `description`), which tools it gets (`tools`, a comma list; left out: every
-tool of the main agent) and its model (`model`: an alias, a full id or `inherit`); the
+tool of the main agent; `disallowedTools` takes some away), how many model requests
+it may make (`maxTurns`) and its model (`model`: an alias, a full id or `inherit`); the
 text below is its system prompt. Project agents (`.claude/agents/*.md`) win over user
 agents (`~/.claude/agents/*.md`) of the same name, and both over the built-ins. A file
-that cannot be used is skipped with a warning; the others still load.
+that cannot be used is skipped with a warning; the others still load. So is one that
+restricts the agent in a way not supported here (`permissionMode`, `hooks`, ...): run
+without its restriction, the agent could do what its author ruled out.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import Literal
 
 from claude_lsp.frontmatter import as_list, split_frontmatter
 from claude_lsp.sessions.transcripts import config_dir
-from claude_lsp.tools.agent import AgentTool
+from claude_lsp.tools.agent import DEFAULT_AGENT, AgentTool
 from claude_lsp.tools.base import Tool
 from claude_lsp.tools.exit_plan_mode import ExitPlanModeTool
 from claude_lsp.tools.registry import builtin_tools
@@ -32,6 +35,11 @@ INHERIT = "inherit"
 # is the main agent's to leave.
 NOT_FOR_SUBAGENTS = frozenset({AgentTool.name, ExitPlanModeTool.name})
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+# Frontmatter fields of Claude Code's agents that limit what the agent may do, and
+# that these agents do not support: a file with one is not loaded.
+UNSUPPORTED_RESTRICTIONS = ("permissionMode", "hooks", "mcpServers", "isolation")
+# The model aliases `resolve_model` knows (session.MODEL_ALIASES), and `inherit`.
+MODEL_ALIAS_NAMES = frozenset({"sonnet", "opus", "haiku", INHERIT})
 
 Scope = Literal["built-in", "project", "user"]
 
@@ -43,6 +51,10 @@ class AgentDefinition:
     prompt: str
     # Tool names; None: every tool the main agent has (but those NOT_FOR_SUBAGENTS).
     tools: tuple[str, ...] | None = None
+    # Tool names taken away from `tools` (`disallowedTools`).
+    disallowed: tuple[str, ...] = ()
+    # The most model requests one task may make; None: no limit.
+    max_turns: int | None = None
     # An alias or a full id; None: the main agent's model (`inherit`).
     model: str | None = None
     scope: Scope = "built-in"
@@ -74,7 +86,7 @@ _REPORT = (
 )
 
 GENERAL_PURPOSE = AgentDefinition(
-    name="general-purpose",
+    name=DEFAULT_AGENT,
     description=(
         "An agent with every tool, for open-ended research and multi-step tasks: searching "
         "for code when the first tries may miss, reading many files, carrying out a "
@@ -154,8 +166,25 @@ def tools_for(agent: AgentDefinition, available: Mapping[str, Tool]) -> dict[str
     return {
         name: tool
         for name, tool in available.items()
-        if (agent.tools is None or name in agent.tools) and name not in NOT_FOR_SUBAGENTS
+        if (agent.tools is None or name in agent.tools)
+        and name not in agent.disallowed
+        and name not in NOT_FOR_SUBAGENTS
     }
+
+
+def changes_nothing(agent: AgentDefinition, available: Mapping[str, Tool]) -> bool:
+    """Whether `agent` only looks: a read-only built-in, or one whose every tool only
+    looks. Such agents run side by side with other calls that only look."""
+    return agent.read_only or all(tool.read_only for tool in tools_for(agent, available).values())
+
+
+def tools_summary(agent: AgentDefinition) -> str:
+    """The agent's tools as `/agents` lists them."""
+    if agent.tools is not None:
+        names = [name for name in agent.tools if name not in agent.disallowed]
+        return ", ".join(names) or "none"
+    left_out = [*sorted(NOT_FOR_SUBAGENTS), *agent.disallowed]
+    return f"all but {', '.join(left_out)}"
 
 
 def _read_folder(folder: Path, scope: Scope, warnings: list[str]) -> list[AgentDefinition]:
@@ -198,27 +227,61 @@ def _read_agent(path: Path, scope: Scope, warnings: list[str]) -> AgentDefinitio
     if not body.strip():
         skip("it has no system prompt below the frontmatter")
         return None
-    tools = _tools(fields.get("tools"), path, warnings) if "tools" in fields else None
-    model = fields.get("model")
-    model = model if isinstance(model, str) and model and model != INHERIT else None
+    unsupported = [field for field in UNSUPPORTED_RESTRICTIONS if field in fields]
+    if unsupported:
+        skip(
+            f"its {', '.join(unsupported)} frontmatter is not supported here, and the agent "
+            "must not run without that restriction (remove it to use the agent)"
+        )
+        return None
+    max_turns = fields.get("maxTurns")
+    if max_turns is not None and not (isinstance(max_turns, str) and _positive(max_turns)):
+        skip("its maxTurns must be a whole number above 0")
+        return None
+    tools = fields.get("tools")
+    disallowed = fields.get("disallowedTools")
     return AgentDefinition(
         name=name,
         description=description,
         prompt=body.strip(),
-        tools=tools,
-        model=model,
+        tools=_tool_names(tools, path, warnings, granted=True) if "tools" in fields else None,
+        disallowed=_tool_names(disallowed, path, warnings, granted=False),
+        max_turns=int(max_turns) if isinstance(max_turns, str) else None,
+        model=_model(fields.get("model"), path, warnings),
         scope=scope,
         path=path,
     )
 
 
-def _tools(value: str | list[str] | None, path: Path, warnings: list[str]) -> tuple[str, ...]:
-    """The `tools` list, with a warning for each name no subagent can have."""
+def _positive(text: str) -> bool:
+    return text.isascii() and text.isdigit() and int(text) > 0
+
+
+def _model(value: str | list[str] | None, path: Path, warnings: list[str]) -> str | None:
+    """The agent's own model; None for `inherit` or none. A name that is neither an alias
+    nor a Claude model id is kept (the API judges it) but warned about."""
+    if not isinstance(value, str) or not value or value == INHERIT:
+        return None
+    if value not in MODEL_ALIAS_NAMES and not value.startswith("claude-"):
+        aliases = ", ".join(sorted(MODEL_ALIAS_NAMES))
+        warnings.append(
+            f"agent file {path}: model {value!r} is neither an alias ({aliases}) nor a "
+            "model id starting with claude-"
+        )
+    return value
+
+
+def _tool_names(
+    value: str | list[str] | None, path: Path, warnings: list[str], *, granted: bool
+) -> tuple[str, ...]:
+    """A list of tools to give (`tools`, `granted`) or take away (`disallowedTools`),
+    with a warning for each name that is no tool, or that no subagent can be given."""
     known = {tool.name for tool in builtin_tools()}
     names = as_list(value)
     for name in names:
         if name in NOT_FOR_SUBAGENTS:
-            warnings.append(f"agent file {path}: subagents cannot use {name}; it is left out")
+            if granted:
+                warnings.append(f"agent file {path}: subagents cannot use {name}; it is left out")
         elif name not in known and not name.startswith("mcp__"):
             warnings.append(f"agent file {path}: there is no tool named {name}")
     return tuple(names)

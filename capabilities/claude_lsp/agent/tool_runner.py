@@ -29,6 +29,7 @@ from claude_lsp.memory.discovery import MemoryIndex
 from claude_lsp.memory.render import render
 from claude_lsp.policy.permissions import PermissionMode, PermissionPolicy
 from claude_lsp.policy.questions import PermissionAnswer, PermissionQuestion
+from claude_lsp.policy.rules import Rule
 from claude_lsp.tools.base import Tool, ToolContext, ToolError, ToolResult
 from claude_lsp.tools.exit_plan_mode import plan_text
 
@@ -72,6 +73,9 @@ class ToolRunner:
     hooks: SessionHooks | None = None
     # A read-only subagent's runner: calls that would change something are refused.
     read_only: bool = False
+    # Allow rules this runner's calls do not get: a subagent's runner leaves out what a
+    # custom command's `allowed-tools` granted the main agent for the command's turn.
+    withheld: tuple[Rule, ...] = ()
     # Set when a hook answered `continue: false`: the turn ends after these calls.
     stop_reason: str | None = None
     _notifications: set[asyncio.Task[Any]] = field(default_factory=set)
@@ -153,12 +157,6 @@ class ToolRunner:
         problem = tool.validate(tool_input)
         if problem is not None:
             return ToolResult(problem, is_error=True)
-        if self.read_only and not tool.is_read_only(tool_input):
-            return ToolResult(
-                f"{name} did not run: this agent only looks, and this call would change "
-                "something. Leave changes to the main agent; say in your report what to change.",
-                is_error=True,
-            )
         pre = await self._hook(HookEvent.PRE_TOOL_USE, call_id, tool, tool_input)
         if pre is not None and pre.stop:
             self.stop_reason = pre.stop_reason or "A PreToolUse hook stopped the agent."
@@ -170,6 +168,12 @@ class ToolRunner:
             problem = tool.validate(tool_input)
             if problem is not None:
                 return ToolResult(f"A PreToolUse hook changed the input: {problem}", is_error=True)
+        if self.read_only and not tool.is_read_only(tool_input):  # the input that would run
+            return ToolResult(
+                f"{name} did not run: this agent only looks, and this call would change "
+                "something. Leave changes to the main agent; say in your report what to change.",
+                is_error=True,
+            )
         hook_decision = pre.permission_decision if pre is not None else None
         try:
             if tool.kind == "switch_mode":
@@ -272,6 +276,14 @@ class ToolRunner:
         self._notifications.add(notifying)
         notifying.add_done_callback(self._notifications.discard)
 
+    def _policy_now(self) -> PermissionPolicy:
+        """The session's policy as it stands, less the `withheld` allow rules (by
+        identity, so an equal rule from settings still counts)."""
+        if not self.withheld:
+            return self.policy
+        allow = [rule for rule in self.policy.allow if not any(rule is w for w in self.withheld)]
+        return replace(self.policy, allow=allow)
+
     async def _permission(
         self,
         call_id: str,
@@ -286,14 +298,15 @@ class ToolRunner:
         "ask" asks even where rules or the mode would allow.
         """
         paths = tool.paths(tool_input, self.ctx)
-        decision = self.policy.decide(tool, tool_input, paths)
+        policy = self._policy_now()
+        decision = policy.decide(tool, tool_input, paths)
         if decision.behavior == "deny":
             return f"Permission to use {tool.name} was denied: {decision.reason}."
         if hook_decision == "allow" or (decision.behavior == "allow" and hook_decision != "ask"):
             return None
         if self.asker is None:
             why = f" ({decision.reason})" if decision.reason else ""
-            rules = ",".join(self.policy.suggest_rules(tool, tool_input, paths)) or tool.name
+            rules = ",".join(policy.suggest_rules(tool, tool_input, paths)) or tool.name
             return (
                 f"Permission to use {tool.name} was denied: it needs approval{why} and no "
                 f"one can give it in this session (permission mode '{self.policy.mode}'). "
@@ -308,12 +321,15 @@ class ToolRunner:
             title=title,
             kind=tool.kind,
             tool_input=tool_input,
-            always_rules=tuple(self.policy.suggest_rules(tool, tool_input, paths)),
+            always_rules=tuple(policy.suggest_rules(tool, tool_input, paths)),
         )
         self._notify(f"Claude needs your permission to use {tool.name}")
         answer = await self.asker.ask(question)
         if answer is PermissionAnswer.ALLOW_ALWAYS:
-            added = self.policy.allow_always(tool, tool_input, paths)
+            known = len(policy.allow)
+            added = policy.allow_always(tool, tool_input, paths)
+            if policy is not self.policy:  # a view: what it learnt is the session's
+                self.policy.allow.extend(policy.allow[known:])
             # Claude Code keeps edit and read approvals for the session only; a saved
             # `Read` rule would outlive the question that allowed one folder.
             if added and tool.kind not in KEPT_FOR_SESSION and self.keep_rules is not None:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
+from claude_lsp.tools.agent import AgentTool
+
 DEFAULT_TIMEOUT_S = 60.0
 DEFAULT_PROMPT_TIMEOUT_S = 30.0
 
@@ -133,11 +135,20 @@ class HookConfig:
         for group in self.groups:
             if group.event is not event:
                 continue
-            if uses_matcher and not group.matcher.matches(match_value):
+            if uses_matcher and not _matches(group.matcher, event, match_value):
                 continue
             for command in group.commands:
                 selected.setdefault(command.command, command)
         return list(selected.values())
+
+
+def _matches(matcher: Matcher, event: HookEvent, value: str | None) -> bool:
+    """A tool event's matcher may name a tool by its earlier name (`Task` for Agent), as
+    Claude Code still accepts."""
+    if matcher.matches(value):
+        return True
+    tool_event = MATCHER_FIELDS[event] == "tool_name"
+    return tool_event and value == AgentTool.name and matcher.matches(AgentTool.legacy_name)
 
 
 def _parse_scope(scope: str, value: object, warnings: list[str]) -> list[HookGroup]:

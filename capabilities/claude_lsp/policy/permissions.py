@@ -206,8 +206,8 @@ class PermissionPolicy:
         if allowing:
             names = ", ".join(_named(rule) for rule in allowing)
             return Decision("allow", f"allowed by rule {names}", allowing)
-        if self.mode is PermissionMode.BYPASS:
-            return Decision("allow")
+        if self.mode is PermissionMode.BYPASS or tool.kind == "think":
+            return Decision("allow")  # "think" tools (Agent) ask nothing; what follows asks
         outside = self._outside(paths)
         outside_note = f"{outside[0]} is outside the session's folders" if outside else ""
         if tool.is_read_only(tool_input):

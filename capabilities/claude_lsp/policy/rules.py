@@ -4,9 +4,9 @@ A rule only says which tool uses it covers; whether it allows, asks or denies is
 list the policy keeps it in. Specifiers are matched strictly: a Bash rule sees one
 simple command at a time (see `shell_split`), a path rule sees resolved absolute paths
 with gitignore-style globs, a WebFetch rule sees the URL's host, a Git or GitHub rule
-the call's operation. Where a rule cannot tell (no host, a command it cannot split),
-deny and ask rules count as matching and allow rules as not: the policy then asks
-rather than guesses.
+the call's operation, an Agent rule the subagent the call starts. Where a rule cannot
+tell (no host, a command it cannot split), deny and ask rules count as matching and
+allow rules as not: the policy then asks rather than guesses.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from claude_lsp.policy.shell_split import CommandSplit, normalize_line, spellings, split_command
+from claude_lsp.tools.agent import AgentTool, subagent_type
 
 # Rules naming the group cover every tool in it, as in Claude Code.
 EDIT_TOOLS = frozenset({"Edit", "Write", "MultiEdit", "NotebookEdit"})
@@ -30,12 +31,15 @@ READ_TOOLS = frozenset({"Read", "Grep", "Glob", "LS", "NotebookRead", "Symbols"}
 FOLDER_TOOLS = frozenset({"Grep", "Glob", "LS"})
 # Tools with read and write operations: `Git(commit)` covers that operation only.
 OPERATION_TOOLS = frozenset({"Git", "GitHub"})
+# Tools by an earlier name, which rules may still use.
+LEGACY_TOOL_NAMES = {AgentTool.legacy_name: AgentTool.name}
 
 _RULE = re.compile(r"(?P<tool>[A-Za-z0-9_\-]+?(?:__\*)?)(?:\((?P<spec>.*)\))?", re.DOTALL)
 _TOOL_NAME = re.compile(r"[A-Za-z0-9_\-]+")
 _GLOB_CHARS = frozenset("*?[\\")
 _HOST = re.compile(r"(\*\.)?[a-z0-9_-]+(\.[a-z0-9_-]+)*")
 _OPERATION = re.compile(r"[a-z][a-z_]*")
+_AGENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
 class RuleScope(StrEnum):
@@ -343,7 +347,24 @@ class OperationPattern:
         return operation == self.operation
 
 
-Specifier = CommandPattern | PathPattern | DomainPattern | OperationPattern
+@dataclass(frozen=True)
+class AgentPattern:
+    """One subagent: `Agent(Explore)` covers the calls that start Explore."""
+
+    agent: str
+
+    @classmethod
+    def parse(cls, spec: str) -> AgentPattern:
+        agent = spec.strip()
+        if not _AGENT_NAME.fullmatch(agent):
+            raise RuleError(f"{agent!r} is not an agent name")
+        return cls(agent)
+
+    def matches(self, tool_input: Mapping[str, Any]) -> bool:
+        return subagent_type(tool_input) == self.agent
+
+
+Specifier = CommandPattern | PathPattern | DomainPattern | OperationPattern | AgentPattern
 
 
 @dataclass(frozen=True)
@@ -356,7 +377,9 @@ class Rule:
     pattern: Specifier | None = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "pattern", _parse_specifier(self.tool, self.specifier))
+        tool = LEGACY_TOOL_NAMES.get(self.tool, self.tool)  # however the rule was made
+        object.__setattr__(self, "tool", tool)
+        object.__setattr__(self, "pattern", _parse_specifier(tool, self.specifier))
 
     @classmethod
     def parse(cls, text: str, source: RuleSource) -> Rule:
@@ -424,6 +447,8 @@ class Rule:
             return any(hits) if restrictive else all(hits)
         if isinstance(pattern, OperationPattern):
             return pattern.matches(use.tool_input.get("operation"))
+        if isinstance(pattern, AgentPattern):
+            return pattern.matches(use.tool_input)
         host = use.host
         return restrictive if host is None else pattern.matches(host)
 
@@ -460,6 +485,8 @@ def _parse_specifier(tool: str, spec: str | None) -> Specifier | None:
         return DomainPattern.parse(spec)
     if tool in OPERATION_TOOLS:
         return OperationPattern.parse(spec)
+    if tool == AgentTool.name:
+        return AgentPattern.parse(spec)
     raise RuleError(f"{tool} rules take no specifier")
 
 

@@ -35,6 +35,9 @@ CLI = RuleSource(RuleScope.CLI_ARG)
         ("mcp__github", "mcp__github", None),
         ("mcp__github__*", "mcp__github__*", None),
         ("mcp__github__create_issue", "mcp__github__create_issue", None),
+        ("Agent(Explore)", "Agent", "Explore"),
+        ("Task", "Agent", None),  # Claude Code's earlier name for Agent
+        ("Task(Explore)", "Agent", "Explore"),
     ],
 )
 def test_rules_parse(text: str, tool: str, specifier: str | None) -> None:
@@ -55,7 +58,8 @@ def test_rules_parse(text: str, tool: str, specifier: str | None) -> None:
         "Read(!secrets)",
         "WebFetch(example.com)",
         "WebFetch(domain:exa mple.com)",
-        "Task(Explore)",
+        "TodoWrite(x)",
+        "Agent(two words)",
         "Foo__*",
         "(x)",
     ],
