@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -24,6 +23,7 @@ from tests.conftest import agent_env
 from tests.e2e.conftest import new_session, prompt, start_editor
 from tests.e2e.test_print_mode import run_cli
 from tests.fakeapi import FakeAnthropic, reply, text, tool_use
+from tests.npm_packages import npm_ci
 
 SERVERS = Path(__file__).parent.parent / "mcp_servers"
 RESOURCE = "demo://resource/static/document/architecture.md"
@@ -32,19 +32,9 @@ RESOURCE = "demo://resource/static/document/architecture.md"
 @pytest.fixture(scope="module")
 def everything(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The reference server's entry script, installed with `npm ci` from its lock file."""
-    npm = shutil.which("npm")
-    assert npm is not None, "npm (Node.js 20 or newer) is needed for this test; install nodejs"
-    folder = tmp_path_factory.mktemp("mcp-servers")
-    for name in ("package.json", "package-lock.json"):
-        shutil.copy(SERVERS / name, folder / name)
-    installed = subprocess.run(
-        [npm, "ci", "--no-audit", "--no-fund"],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    folder = npm_ci(
+        SERVERS, ("package.json", "package-lock.json"), tmp_path_factory.mktemp("mcp-servers")
     )
-    assert installed.returncode == 0, installed.stderr
     return (
         folder
         / "node_modules"

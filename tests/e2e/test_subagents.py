@@ -4,7 +4,6 @@ Agent call, run side by side, and leave a transcript beside the session's."""
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ from tests.conftest import agent_env
 from tests.e2e.conftest import new_session, prompt, start_editor, turn_progress
 from tests.e2e.test_acp import Editor, acp_agent, initialized
 from tests.fakeapi import FakeAnthropic, reply, text, tool_use
+from tests.subagent_scripts import agent_call, script_two_children_that_meet
 
 FIXER = """\
 ---
@@ -23,12 +23,6 @@ tools: Read, Edit
 ---
 You fix bugs, changing as little as you can.
 """
-
-
-def agent_call(agent: str, task: str, call_id: str) -> Any:
-    return tool_use(
-        "Agent", {"description": "Fix the bug", "prompt": task, "subagent_type": agent}, id=call_id
-    )
 
 
 def tool_results(request: Any) -> dict[str, dict[str, Any]]:
@@ -57,7 +51,10 @@ async def test_a_project_agent_fixes_a_bug_after_asking_and_reports_back(
         "---\nname: fixer\ndescription: the user's own fixer\n---\nUser prompt.\n"
     )
     fake_api.script(
-        reply(text("Handing it over. "), agent_call("fixer", "Fix add in calc.py", "toolu_agent")),
+        reply(
+            text("Handing it over. "),
+            agent_call("fixer", "Fix add in calc.py", "toolu_agent", "Fix the bug"),
+        ),
         reply(tool_use("Read", {"file_path": str(calc)}, id="toolu_read")),
         reply(
             text("Fixing. "),
@@ -168,25 +165,7 @@ async def test_explore_cannot_edit_and_asks_nothing(
 async def test_two_looking_agents_in_one_response_work_side_by_side(
     fake_api: FakeAnthropic, project: Path, tmp_path: Path
 ) -> None:
-    arrived = {"task A": threading.Event(), "task B": threading.Event()}
-
-    def route(body: dict[str, Any]) -> Any:
-        """A child answers once the other has asked too: one after the other, the first
-        would wait in vain and say so. The main agent's request closes the turn."""
-        task = body["messages"][0]["content"][0]["text"]
-        if task not in arrived:
-            return reply(text("Both reported."))
-        arrived[task].set()
-        other = arrived["task B" if task == "task A" else "task A"]
-        return reply(text(f"report of {task}" if other.wait(20) else f"{task} ran alone"))
-
-    fake_api.script(
-        reply(
-            agent_call("Plan", "task A", "toolu_a"),
-            agent_call("Explore", "task B", "toolu_b"),
-        )
-    )
-    fake_api.set_fallback(route)
+    script_two_children_that_meet(fake_api)
     env = agent_env(fake_api, tmp_path)
     async with start_editor(env, project, sessionUpdate=True) as (client, recorder):
         session_id = await new_session(client, project)

@@ -5,7 +5,6 @@ message the agent sends, so this is the strictest peer the agent has here."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 
 from tests.conftest import agent_env
 from tests.fakeapi import FakeAnthropic, fix_calc
+from tests.npm_packages import npm_ci
 
 CLIENT = Path(__file__).parent / "acp_node"
 UNSAVED = "def add(a, b):\n    # unsaved in the editor\n    return a - b\n"
@@ -22,20 +22,8 @@ UNSAVED = "def add(a, b):\n    # unsaved in the editor\n    return a - b\n"
 @pytest.fixture(scope="module")
 def acp_client(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The script and its locked dependencies, installed with `npm ci`."""
-    npm = shutil.which("npm")
-    assert npm is not None, "npm (Node.js 20 or newer) is needed for this test; install nodejs"
-    folder = tmp_path_factory.mktemp("acp-node")
-    for name in ("package.json", "package-lock.json", "session.mjs"):
-        shutil.copy(CLIENT / name, folder / name)
-    installed = subprocess.run(
-        [npm, "ci", "--no-audit", "--no-fund"],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert installed.returncode == 0, installed.stderr
-    return folder
+    names = ("package.json", "package-lock.json", "session.mjs")
+    return npm_ci(CLIENT, names, tmp_path_factory.mktemp("acp-node"))
 
 
 def test_a_typescript_sdk_client_runs_a_session(

@@ -22,10 +22,10 @@ from claude_lsp.agent.events import (
 from claude_lsp.agent.session import Session
 from claude_lsp.policy.permissions import PermissionMode, parse_rules
 from tests.fakeapi import FakeAnthropic, http_error, reply, text, tool_use
+from tests.subagent_scripts import agent_call
 from tests.unit.test_session_hooks import hook, settings_with_hooks
 from tests.unit.test_subagents_run import (
     Asker,
-    agent_call,
     make_session,
     result_text,
     sessions,

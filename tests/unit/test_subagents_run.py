@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +31,7 @@ from claude_lsp.policy.permissions import PermissionMode
 from claude_lsp.policy.questions import PermissionAnswer, PermissionQuestion
 from claude_lsp.sessions.transcripts import read_entries, remove_old_transcripts
 from tests.fakeapi import FakeAnthropic, hang, reply, text, tool_use
+from tests.subagent_scripts import agent_call, script_two_children_that_meet
 from tests.unit.test_session_hooks import hook, settings_with_hooks
 
 FAST_RETRY = RetryPolicy(max_retries=0, base_delay=0.001, max_delay=0.01)
@@ -83,12 +83,6 @@ def make_session(
     )
     sessions.append(session)
     return session
-
-
-def agent_call(agent: str, prompt: str, call_id: str) -> Any:
-    return tool_use(
-        "Agent", {"description": "Look it up", "prompt": prompt, "subagent_type": agent}, id=call_id
-    )
 
 
 def user(prompt: str) -> list[dict[str, Any]]:
@@ -322,25 +316,7 @@ async def test_an_unknown_agent_is_an_error_naming_the_valid_ones(
 async def test_two_looking_agents_in_one_response_run_at_the_same_time(
     fake_api: FakeAnthropic, tmp_path: Path, sessions: list[Session]
 ) -> None:
-    arrived = {"task A": threading.Event(), "task B": threading.Event()}
-
-    def route(body: dict[str, Any]) -> Any:
-        """Each child answers only once the other one has asked: run one after the other,
-        the first would wait in vain and say so."""
-        task = body["messages"][0]["content"][0]["text"]
-        if task not in arrived:
-            return reply(text("Both reported."))
-        arrived[task].set()
-        other = arrived["task B" if task == "task A" else "task A"]
-        return reply(text(f"report of {task}" if other.wait(20) else f"{task} ran alone"))
-
-    fake_api.script(
-        reply(
-            agent_call("Plan", "task A", "toolu_a"),
-            agent_call("Explore", "task B", "toolu_b"),
-        )
-    )
-    fake_api.set_fallback(route)
+    script_two_children_that_meet(fake_api)
     events: list[SessionEvent] = []
     session = make_session(fake_api, tmp_path, sessions, events)
 
