@@ -154,9 +154,9 @@ async def test_a_project_server_is_approved_once_with_variables_expanded(
         await prompt(client, second, "add 2 and 3", timeout=60)
         asked_later = [r["toolCall"]["title"] for r in recorder.permission_requests]
 
-    assert asked_first[0].startswith("Use the MCP server 'everything' from ")
+    assert asked_first[0].startswith("the MCP server 'everything' from ")
     # The command as written: expanded values (a token, say) are not shown.
-    assert asked_first[0].endswith("It runs: node ${EVERYTHING_JS} ${TRANSPORT:-stdio}")
+    assert asked_first[0].endswith(", which runs node ${EVERYTHING_JS} ${TRANSPORT:-stdio}")
     assert asked_first[1] == "everything: echo (MCP)"
     settings = json.loads((project / ".claude" / "settings.local.json").read_text())
     assert settings["enabledMcpjsonServers"] == ["everything"]

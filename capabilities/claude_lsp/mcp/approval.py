@@ -39,13 +39,13 @@ def approval_of(name: str, settings: Mapping[str, Any]) -> Approval:
 
 
 def approval_question(config: McpServerConfig) -> PermissionQuestion:
-    """The question for the human, naming what would run."""
+    """The question for the human, naming what would run (the title is a noun phrase,
+    as every question's: clients ask "Allow <title>?")."""
     what = "runs" if config.transport == "stdio" else "connects to"
     return PermissionQuestion(
         tool_call_id=f"mcp-approval-{config.name}",
         tool_name=f"mcp__{config.name}",
-        title=f"Use the MCP server {config.name!r} from {config.source}? It {what}: "
-        f"{config.target}",
+        title=f"the MCP server {config.name!r} from {config.source}, which {what} {config.target}",
         kind="execute" if config.transport == "stdio" else "fetch",
         tool_input=config.described(),
         choices=(

@@ -34,7 +34,7 @@ def test_the_question_names_the_command_as_written() -> None:
     )
     assert config is not None
     question = approval_question(config)
-    assert question.title == "Use the MCP server 'db' from /p/.mcp.json? It runs: db-mcp ${DSN}"
+    assert question.title == "the MCP server 'db' from /p/.mcp.json, which runs db-mcp ${DSN}"
     assert [answer for answer, _ in question.choices] == [
         PermissionAnswer.ALLOW_ALWAYS,
         PermissionAnswer.ALLOW_ONCE,
