@@ -708,7 +708,7 @@ class Session:
             outcome = await run_command(self, call)
             if not isinstance(outcome, CommandPrompt):
                 stats.last_text = outcome.text
-                self._emit(AgentText(outcome.text))
+                self._emit(AgentText(outcome.markdown))
                 return "end_turn"
             content = [*outcome.content, *content[1:]]
             model = resolve_model(outcome.model) if outcome.model else None

@@ -37,6 +37,12 @@ class Reply:
 
     text: str
 
+    @property
+    def markdown(self) -> str:
+        """The text for clients that render Markdown: each line ends in a hard break (two
+        spaces), so the lines of a listing are not joined into one paragraph."""
+        return "  \n".join(self.text.split("\n"))
+
 
 @dataclass(frozen=True)
 class CommandPrompt:
