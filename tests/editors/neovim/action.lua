@@ -1,18 +1,13 @@
 -- :ClaudeAction on a visual selection: the server's Claude code actions are offered,
 -- "Claude: explain" is picked, and its session's answer shows in the chat.
 local H = dofile(os.getenv("CLAUDE_NVIM_HARNESS"))
-local P, R = H.params, H.results
+local R = H.results
 
 H.run(function()
   local shown = H.fake_select(function(label)
     return label == "Claude: explain"
   end)
-  require("claude_lsp").setup({ cmd = P.server_cmd, filetypes = { "python" } })
-  vim.cmd("edit " .. vim.fn.fnameescape(P.project .. "/calc.py"))
-  H.wait(20000, function()
-    local client = H.clients()[1]
-    return client ~= nil and client.initialized
-  end, "the server to start")
+  H.start_on_calc()
 
   -- A diagnostic from another source on line 2, for "Claude: fix this".
   local ns = vim.api.nvim_create_namespace("test_linter")

@@ -4,12 +4,7 @@ local H = dofile(os.getenv("CLAUDE_NVIM_HARNESS"))
 local P, R = H.params, H.results
 
 H.run(function()
-  require("claude_lsp").setup({ cmd = P.server_cmd, filetypes = { "python" }, model = P.model })
-  vim.cmd("edit " .. vim.fn.fnameescape(P.project .. "/calc.py"))
-  H.wait(20000, function()
-    local client = H.clients()[1]
-    return client ~= nil and client.initialized
-  end, "the server to start")
+  H.start_on_calc({ model = P.model })
 
   vim.cmd("ClaudeChat count slowly")
   local chat = H.chat_buffer()

@@ -1,7 +1,7 @@
 -- :ClaudeChat against the real server: the answer streams into the chat, the Edit
 -- is put to vim.ui.select, and the agent's edit lands in the open buffer, unsaved.
 local H = dofile(os.getenv("CLAUDE_NVIM_HARNESS"))
-local P, R = H.params, H.results
+local R = H.results
 
 H.run(function()
   R.commands = vim.fn.exists(":ClaudeChat") == 2 and vim.fn.exists(":ClaudeCancel") == 2
@@ -9,14 +9,7 @@ H.run(function()
   local shown = H.fake_select(function(label)
     return label == "Allow"
   end)
-  require("claude_lsp").setup({ cmd = P.server_cmd, filetypes = { "python" } })
-
-  vim.cmd("edit " .. vim.fn.fnameescape(P.project .. "/calc.py"))
-  local calc = vim.api.nvim_get_current_buf()
-  H.wait(20000, function()
-    local client = H.clients()[1]
-    return client ~= nil and client.initialized
-  end, "the server to start")
+  local calc = H.start_on_calc()
 
   -- What a status line would show, each time the plugin says it changed.
   local statuses = {}

@@ -19,6 +19,20 @@ function H.wait(ms, condition, what)
   end
 end
 
+-- Set the plugin up on the test's server (`options` added), open calc.py and wait for
+-- the server to be initialized; returns calc.py's buffer.
+function H.start_on_calc(options)
+  local setup = vim.tbl_extend("force", { cmd = H.params.server_cmd, filetypes = { "python" } }, options or {})
+  require("claude_lsp").setup(setup)
+  vim.cmd("edit " .. vim.fn.fnameescape(H.params.project .. "/calc.py"))
+  local calc = vim.api.nvim_get_current_buf()
+  H.wait(20000, function()
+    local client = H.clients()[1]
+    return client ~= nil and client.initialized
+  end, "the server to start")
+  return calc
+end
+
 -- The claude_lsp clients, or those attached to `bufnr`.
 function H.clients(bufnr)
   local clients = vim.lsp.get_clients and vim.lsp.get_clients({ bufnr = bufnr })

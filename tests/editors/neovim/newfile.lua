@@ -7,12 +7,7 @@ H.run(function()
   local shown = H.fake_select(function(label)
     return label == "Allow"
   end)
-  require("claude_lsp").setup({ cmd = P.server_cmd, filetypes = { "python" } })
-  vim.cmd("edit " .. vim.fn.fnameescape(P.project .. "/calc.py"))
-  H.wait(20000, function()
-    local client = H.clients()[1]
-    return client ~= nil and client.initialized
-  end, "the server to start")
+  H.start_on_calc()
 
   vim.cmd("ClaudeChat add a test file")
   local chat = H.chat_buffer()
