@@ -233,11 +233,7 @@ class Session:
         ]
         self.subagents = Subagents(self, emit, asker)  # the agents the Agent tool starts
         self.warnings.extend(self.subagents.catalogue.warnings)
-        self.tools = {
-            tool.name: tool
-            for tool in [*builtin_tools(), AgentTool(self.subagents)]
-            if not any(rule.covers_every_use(tool.name) for rule in deny)
-        }
+        self.tools = _offered([*builtin_tools(), AgentTool(self.subagents)], deny)
         roots = _unique_paths(
             [
                 options.cwd,
@@ -752,9 +748,7 @@ class Session:
             lambda server: any(rule.covers_mcp_server(server) for rule in self.policy.deny),
         )
         self._mcp_started = True
-        for tool in self.mcp.tools():
-            if not any(rule.covers_every_use(tool.name) for rule in self.policy.deny):
-                self.tools[tool.name] = tool
+        self.tools.update(_offered(self.mcp.tools(), self.policy.deny))
         for warning in self.warnings[known:]:
             self._emit(AgentText(f"{warning} (/mcp shows the MCP servers)\n\n"))
         if self.mcp.connections:
@@ -996,6 +990,15 @@ class Session:
             and tool.validate(call.get("input")) is None
         ):
             self._emit(PlanUpdated(tuple(call["input"]["todos"])))
+
+
+def _offered(tools: list[Tool], deny: list[Rule]) -> dict[str, Tool]:
+    """The tools by name, less those a deny rule covers whole: the model never sees them."""
+    return {
+        tool.name: tool
+        for tool in tools
+        if not any(rule.covers_every_use(tool.name) for rule in deny)
+    }
 
 
 def _appended(messages: list[dict[str, Any]], message: dict[str, Any]) -> list[dict[str, Any]]:

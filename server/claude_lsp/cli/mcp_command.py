@@ -13,8 +13,9 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from claude_lsp.mcp.approval import Approval, approval_of
 from claude_lsp.mcp.config import (
@@ -180,7 +181,8 @@ async def _list(root: Path) -> int:
         print("No MCP servers configured. Add one with `claude-lsp mcp add`.")
         return 0
     print("Checking the MCP servers…\n")
-    states = await asyncio.gather(*(_check(config, root) for config in configs.values()))
+    settings = load_settings(root).personal
+    states = await asyncio.gather(*(_check(config, root, settings) for config in configs.values()))
     for config, state in zip(configs.values(), states, strict=True):
         print(f"{config.name}: {config.target} ({config.transport}) - {state}")
     return 0
@@ -195,7 +197,7 @@ async def _get(name: str, root: Path) -> int:
     lines = [
         f"{name}:",
         f"  Scope: {SCOPE_MEANING.get(config.scope, config.scope)}",
-        f"  Status: {await _check(config, root)}",
+        f"  Status: {await _check(config, root, load_settings(root).personal)}",
         f"  Type: {config.transport}",
     ]
     if config.transport == "stdio":
@@ -211,10 +213,10 @@ async def _get(name: str, root: Path) -> int:
     return 0
 
 
-async def _check(config: McpServerConfig, root: Path) -> str:
+async def _check(config: McpServerConfig, root: Path, settings: Mapping[str, Any]) -> str:
     """✓ or ✗ with the reason, after trying to connect (unapproved project servers: not run)."""
     if config.scope is McpScope.PROJECT:
-        approval = approval_of(config.name, load_settings(root).personal)
+        approval = approval_of(config.name, settings)
         if approval is Approval.DECLINED:
             return "not run: declined for this project (disabledMcpjsonServers)"
         if approval is Approval.UNASKED:
