@@ -321,28 +321,36 @@ def _parser(language: str) -> Parser:
 def _cursor(language: str, references: bool) -> QueryCursor:
     from tree_sitter import QueryCursor
 
-    if language not in _roles:
-        _roles[language] = _pattern_roles(language)
-    query = tags_query(language) if references else _definitions_query(language)
+    if references:
+        query = tags_query(language)
+        if language not in _roles:
+            _roles[language] = _pattern_roles(language, query)
+    else:
+        query = _definitions_query(language)
     cursor = _tools.cursors[language, references] = QueryCursor(query)
     return cursor
 
 
 @functools.cache
 def _definitions_query(language: str) -> Query:
-    """The tags query with its reference patterns disabled (pattern indexes stay the same)."""
+    """The tags query with its reference patterns disabled (pattern indexes stay the same).
+    Compiling is the costly part (a third of a second for C++), so this compiles the source
+    itself rather than the shared full query too: a worker reading definitions only
+    compiles one query."""
     from tree_sitter import Query
 
     query = Query(grammar(language), tags_query_source(language))
+    if language not in _roles:
+        _roles[language] = _pattern_roles(language, query)
     for index, capture in enumerate(_roles[language].captures):
         if capture == _USE:
             query.disable_pattern(index)
     return query
 
 
-def _pattern_roles(language: str) -> _Roles:
-    """What each pattern of the query captures, read once from the query's own text."""
-    query = tags_query(language)
+def _pattern_roles(language: str, query: Query) -> _Roles:
+    """What each pattern of the tags query captures, read once from the query's own text;
+    `query` is any compilation of it (they all number the patterns alike)."""
     source = tags_query_source(language).encode("utf-8")
     captures: list[str | None] = []
     kinds: dict[int, SymbolKindName] = {}
