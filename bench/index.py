@@ -19,7 +19,6 @@ import asyncio
 import gc
 import json
 import keyword
-import multiprocessing
 import os
 import platform
 import resource
@@ -132,17 +131,13 @@ def child_cold(corpus: Path) -> dict[str, Any]:
 
         cpu = cpu_seconds()
         started = time.perf_counter()
+        # The build waits for its workers to exit, so their CPU time is counted.
         stats = await index.build(progress)
-        # The workers exit after the build: wait for them, so their CPU time is counted.
-        for worker in multiprocessing.active_children():
-            worker.join()
         build_cpu = cpu_seconds() - cpu
         rss_built = vm_kib("VmRSS")
         read = await index.read_references()
         references_s = time.perf_counter() - started - stats.seconds
         index.close()
-        for worker in multiprocessing.active_children():
-            worker.join()
         return {
             "seconds": stats.seconds,
             "cpu_s": build_cpu,

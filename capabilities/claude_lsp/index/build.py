@@ -3,14 +3,14 @@ editor, searched in memory.
 
 A build loads the SQLite cache, lists the workspace with ripgrep, and re-parses only files
 that are new or whose mtime or size changed. Parsing runs in a pool of (at most) two worker
-processes started with `spawn` (the server has threads, so `fork` is unsafe), which load the
-grammars and compile the queries they will need while they start; workers get batches of
-paths (the largest files first, so the last batches are small and no worker idles long at
-the end), read and parse the files themselves, and send back each batch as one marshalled
-message of encoded rows (`extract.rows_of`, no model objects), so the main process only
-merges them into memory and hands them to its writer thread. The event loop is never
-blocked for more than one batch's merge, and every query answers from whatever has been
-merged so far (`ready` says when the build is complete).
+processes (pool.py: plain `python -m` subprocesses, so the threaded server never forks),
+which load the grammars and compile the queries they will need while they start; workers
+get batches of paths (the largest files first, so the last batches are small and no worker
+idles long at the end), read and parse the files themselves, and send back each batch as
+one marshalled message of encoded rows (`extract.rows_of`, no model objects), so the main
+process only merges them into memory and hands them to its writer thread. The event loop
+is never blocked for more than one batch's merge, and every query answers from whatever
+has been merged so far (`ready` says when the build is complete).
 
 In memory: each file's definitions (each encoded on its own, decoded when a query returns
 it), for each distinct name the files that define it, and the ranking table
@@ -33,12 +33,9 @@ editor's symbols are cached with a stat that matches no file, so a restart reads
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import gc
 import hashlib
 import logging
 import marshal
-import multiprocessing
 import os
 import re
 import sqlite3
@@ -47,31 +44,27 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool, ProcessPoolExecutor
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
 from claude_lsp.index.model import Definition, FileSymbols, Reference
+from claude_lsp.index.pool import WorkerFailed, WorkerPool
 from claude_lsp.index.scan import MAX_FILE_BYTES, ScannedFile, indexable, is_listed, scan_workspace
 from claude_lsp.index.search import NameTable, SymbolHit
 from claude_lsp.index.store import (
     EncodedSymbols,
     FileRecord,
     IndexStore,
-    ReadReferences,
     StoredFile,
     cache_file,
     defined_names,
     definition_rows,
-    encode_references,
-    encode_rows,
     encode_symbols,
-    store_references,
     to_definition,
     to_references,
 )
+from claude_lsp.index.worker import Batched, Job, Sent, run_job
 
 log = logging.getLogger(__name__)
 
@@ -149,78 +142,9 @@ class _Parsed(NamedTuple):
     error: str
 
 
-# One file of a worker's batch: path, language, and the stat of the version to read.
-_Batched = tuple[str, str, int, int]
-# One file of a worker's batch as it travels back: (path, mtime_ns, size, (definitions,
-# names, references) of its `EncodedSymbols` or None, error)
-_Sent = tuple[str, int, int, tuple[bytes, bytes, list[tuple[str, bytes]] | None] | None, str]
-
-
-def _start_worker(languages: Sequence[str], references: bool, niceness: int) -> None:
-    """Get a worker process ready before its first batch arrives: a lower priority,
-    grammars loaded, queries compiled, and the cyclic garbage collector off. A worker
-    makes no reference cycles (each file's objects are freed as soon as its rows are
-    encoded), and the collector, set off again and again by the query's short-lived
-    objects, cost 3-6% of a worker's time."""
-    gc.disable()
-    with contextlib.suppress(AttributeError, OSError):  # no os.nice on Windows
-        os.nice(niceness)
-    from claude_lsp.index.extract import prepare
-
-    for language in languages:
-        prepare(language, references)
-
-
-def _parse_files(root: str, files: Sequence[_Batched], references: bool) -> bytes:
-    """Read and parse `files` (see `_Batched`), a worker's whole job: the
-    results, marshalled (see `_Sent`), are one compact message back. Their references are
-    read only when `references` is set. The stat sent back is taken before the file is read:
-    a file written meanwhile looks changed at the next scan."""
-    from claude_lsp.index.extract import parse, rows_of
-
-    base = Path(root)
-    sent: list[_Sent] = []
-    for relative, language, *_ in files:
-        mtime_ns, size = 0, -1
-        try:
-            with open(base / relative, "rb") as file:
-                stat = os.fstat(file.fileno())
-                mtime_ns, size = stat.st_mtime_ns, stat.st_size
-                source = file.read()
-            symbols = encode_rows(*rows_of(language, parse(language, source), references))
-        except Exception as exc:
-            sent.append((relative, mtime_ns, size, None, f"{type(exc).__name__}: {exc}"))
-        else:
-            encoded = (symbols.definitions, symbols.names, symbols.references)
-            sent.append((relative, mtime_ns, size, encoded, ""))
-    return marshal.dumps(sent)
-
-
-def _store_read_references(root: str, database: str, files: Sequence[_Batched]) -> bytes:
-    """Read the references of `files` and store them in the cache at `database` from here
-    (a worker): a file changed since the version given is left alone. The paths stored,
-    marshalled."""
-    from claude_lsp.index.extract import parse, rows_of
-
-    base = Path(root)
-    found: list[ReadReferences] = []
-    for relative, language, mtime_ns, size in files:
-        try:
-            with open(base / relative, "rb") as file:
-                stat = os.fstat(file.fileno())
-                if (stat.st_mtime_ns, stat.st_size) != (mtime_ns, size):
-                    continue
-                source = file.read()
-            _, used = rows_of(language, parse(language, source), True)
-        except Exception:  # unreadable or unparsable now: it stays unread
-            continue
-        found.append((relative, mtime_ns, size, encode_references(used or {})))
-    return marshal.dumps(store_references(Path(database), found))
-
-
 def _received(message: bytes) -> list[_Parsed]:
-    """A worker's batch back in the main process (see `_parse_files`)."""
-    sent: list[_Sent] = marshal.loads(message)
+    """A worker's batch back in the main process (see `worker.parse_files`)."""
+    sent: list[Sent] = marshal.loads(message)
     return [
         _Parsed(path, mtime_ns, size, None if symbols is None else EncodedSymbols(*symbols), error)
         for path, mtime_ns, size, symbols, error in sent
@@ -280,10 +204,10 @@ def _find(names: tuple[str, ...], name: str, start: int) -> int:
         return -1
 
 
-def _batches(files: Sequence[ScannedFile]) -> list[list[_Batched]]:
+def _batches(files: Sequence[ScannedFile]) -> list[list[Batched]]:
     """Group files for the workers, largest first so no worker is left with a long tail."""
-    batches: list[list[_Batched]] = []
-    batch: list[_Batched] = []
+    batches: list[list[Batched]] = []
+    batch: list[Batched] = []
     size = 0
     for scanned in sorted(files, key=lambda f: f.size, reverse=True):
         batch.append((scanned.path, scanned.language, scanned.mtime_ns, scanned.size))
@@ -296,7 +220,7 @@ def _batches(files: Sequence[ScannedFile]) -> list[list[_Batched]]:
     return batches
 
 
-def _shared_languages(batches: Sequence[Sequence[_Batched]]) -> list[str]:
+def _shared_languages(batches: Sequence[Sequence[Batched]]) -> list[str]:
     """The languages of more than one batch, which every worker will likely need: the
     workers get them ready while they start (a language of one batch is left to the worker
     that gets it)."""
@@ -331,7 +255,7 @@ class SymbolIndex:
         self._unwritten: dict[str, FileRecord | None] = {}
         self._build_lock = asyncio.Lock()
         # The worker pools running: a build's, and those of reference lookups.
-        self._pools: set[ProcessPoolExecutor] = set()
+        self._pools: set[WorkerPool] = set()
         # Files the editor or a watcher updated since the last build ended: a build keeps
         # their version. Versions order concurrent re-indexes of one file.
         self._touched: set[str] = set()
@@ -457,14 +381,14 @@ class SymbolIndex:
         done = parsed = 0
 
         root = str(self.root)
-        # References go from the workers straight into the cache when there is one.
-        work: Callable[[Sequence[_Batched]], bytes] = (
-            partial(_store_read_references, root, str(self._store.path))
-            if references and self._store is not None
-            else partial(_parse_files, root, references=references)
-        )
 
-        def merge(message: bytes, batch: Sequence[_Batched]) -> None:
+        def job(batch: Sequence[Batched]) -> Job:
+            # References go from the workers straight into the cache when there is one.
+            if references and self._store is not None:
+                return ("store_read_references", root, str(self._store.path), batch)
+            return ("parse_files", root, batch, references)
+
+        def merge(message: bytes, batch: Sequence[Batched]) -> None:
             nonlocal done, parsed
             if references and self._store is not None:
                 parsed += self._mark_references_read(marshal.loads(message), by_path)
@@ -481,40 +405,40 @@ class SymbolIndex:
         batches = _batches(stale)
         if sum(scanned.size for scanned in stale) <= INLINE_BYTES:
             for batch in batches:
-                merge(await asyncio.to_thread(work, batch), batch)
+                merge(await asyncio.to_thread(run_job, job(batch)), batch)
             return parsed, total - parsed
 
-        loop = asyncio.get_running_loop()
         workers = max(1, min(max_workers, os.cpu_count() or 1))
-        pool = ProcessPoolExecutor(
-            workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_worker,
-            initargs=(_shared_languages(batches), references, niceness),
-        )
+        pool = await WorkerPool.start(workers, _shared_languages(batches), references, niceness)
         self._pools.add(pool)
+
+        async def run(batch: list[Batched]) -> tuple[bytes, list[Batched]]:
+            return await pool.run(job(batch)), batch
+
+        running = [asyncio.ensure_future(run(batch)) for batch in batches]
         try:
-
-            async def run(batch: list[_Batched]) -> tuple[bytes, list[_Batched]]:
-                return await loop.run_in_executor(pool, work, batch), batch
-
-            broken = False
-            for next_done in asyncio.as_completed([run(batch) for batch in batches]):
+            failed = False
+            for next_done in asyncio.as_completed(running):
                 try:
                     result, batch = await next_done
-                except BrokenProcessPool as exc:
+                except WorkerFailed as exc:
                     # A worker died (a crash in a grammar): the files it and the queue held
                     # stay unindexed until the next build tries them again.
-                    if not broken:
+                    if not failed:
                         log.warning("symbol index workers failed: %s", exc)
-                    broken = True
+                    failed = True
                     continue
                 merge(result, batch)
                 # Let requests in between batches, even when several finished at once.
                 await asyncio.sleep(0)
+        except BaseException:
+            pool.kill()
+            raise
         finally:
             self._pools.discard(pool)
-            pool.shutdown(wait=False, cancel_futures=True)
+            for task in running:
+                task.cancel()
+        await pool.close()
         return parsed, total - parsed
 
     def _merge_parsed(self, results: list[_Parsed], by_path: dict[str, ScannedFile]) -> int:
@@ -604,10 +528,13 @@ class SymbolIndex:
             relative in self._files or await is_listed(self.root, relative)
         ):
             message = await asyncio.to_thread(
-                _parse_files,
-                str(self.root),
-                [(relative, scanned.language, scanned.mtime_ns, scanned.size)],
-                True,
+                run_job,
+                (
+                    "parse_files",
+                    str(self.root),
+                    [(relative, scanned.language, scanned.mtime_ns, scanned.size)],
+                    True,
+                ),
             )
             (result,) = _received(message)
             if self._versions.get(relative) != version or self._closed:
@@ -824,7 +751,7 @@ class SymbolIndex:
         """Stop a running build's workers, finish queued writes and close the cache."""
         self._closed = True
         for pool in list(self._pools):
-            pool.shutdown(wait=False, cancel_futures=True)
+            pool.kill()
         self._io.shutdown(wait=True)
         if self._store is not None:
             self._store.close()

@@ -313,6 +313,34 @@ async def test_partial_results_while_workers_build(tmp_path: Path) -> None:
     symbol_index.close()
 
 
+async def test_workers_that_die_leave_their_files_to_the_next_build(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    root = tmp_path / "big"
+    padding = "# " + "x" * 78 + "\n"
+    count = 150
+    body = padding * (INLINE_BYTES // count // len(padding) + 1)
+    for number in range(count):
+        write(root, f"m{number:03}.py", f"def func_{number:03}():\n    pass\n{body}")
+    symbol_index = SymbolIndex(root)
+
+    def progress(done: int, total: int) -> None:
+        if 0 < done < total:  # a crash in a grammar, after the first batch came back
+            for pool in symbol_index._pools:
+                for process in pool._processes:
+                    process.kill()
+
+    stats = await symbol_index.build(progress)
+
+    assert 0 < stats.parsed < count and stats.failed == count - stats.parsed
+    assert "symbol index workers failed: a worker exited with status -9" in caplog.text
+    # The server's side goes on: the next build parses what the dead workers held.
+    again = await symbol_index.build()
+    assert (again.parsed, again.failed) == (count - stats.parsed, 0)
+    assert len(symbol_index.search("func_", limit=1000)) == count
+    symbol_index.close()
+
+
 async def test_a_file_gone_before_it_is_parsed_is_counted_as_failed(
     index: SymbolIndex, workspace: Path
 ) -> None:

@@ -1,0 +1,92 @@
+"""The index's worker processes (real `python -m claude_lsp.index.worker` subprocesses)."""
+
+from __future__ import annotations
+
+import asyncio
+import marshal
+from pathlib import Path
+
+import pytest
+
+from claude_lsp.index.pool import WorkerFailed, WorkerPool
+from claude_lsp.index.worker import Job, run_job
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    (tmp_path / "shapes.py").write_text("class Shape:\n    def area(self):\n        return 0\n")
+    (tmp_path / "run.sh").write_text("greet() { echo hi; }\n")
+    return tmp_path
+
+
+def parse_job(root: Path, *names: str) -> Job:
+    files = []
+    for name in names:
+        stat = (root / name).stat()
+        language = "python" if name.endswith(".py") else "bash"
+        files.append((name, language, stat.st_mtime_ns, stat.st_size))
+    return ("parse_files", str(root), files, False)
+
+
+async def test_a_worker_answers_as_the_same_job_run_here(workspace: Path) -> None:
+    job = parse_job(workspace, "shapes.py", "run.sh")
+    pool = await WorkerPool.start(2, ["python"], False, 10)
+    try:
+        results = await asyncio.gather(*(pool.run(job) for _ in range(4)))
+    finally:
+        await pool.close()
+    assert results == [run_job(job)] * 4
+    sent = marshal.loads(results[0])
+    assert [path for path, *_ in sent] == ["shapes.py", "run.sh"]
+    assert all(error == "" for *_, error in sent)
+
+
+async def test_close_lets_the_workers_exit(workspace: Path) -> None:
+    pool = await WorkerPool.start(2, [], False, 10)
+    await pool.run(parse_job(workspace, "shapes.py"))
+    processes = list(pool._processes)
+    await pool.close()
+    assert [process.returncode for process in processes] == [0, 0]
+    with pytest.raises(WorkerFailed, match="closed"):
+        await pool.run(parse_job(workspace, "shapes.py"))
+
+
+async def test_a_dead_worker_breaks_the_pool(workspace: Path) -> None:
+    pool = await WorkerPool.start(2, [], False, 10)
+    job = parse_job(workspace, "shapes.py")
+    try:
+        pool._processes[0].kill()
+        await pool._processes[0].wait()
+        with pytest.raises(WorkerFailed, match="exited with status -9"):
+            await pool.run(job)
+        # The other worker is stopped too, and every later job fails at once.
+        with pytest.raises(WorkerFailed):
+            await pool.run(job)
+        await asyncio.wait_for(pool._processes[1].wait(), 10)
+    finally:
+        pool.kill()
+
+
+async def test_a_cancelled_job_takes_only_its_worker(workspace: Path) -> None:
+    pool = await WorkerPool.start(2, [], False, 10)
+    job = parse_job(workspace, "shapes.py")
+    try:
+        running = asyncio.ensure_future(pool.run(job))
+        await asyncio.sleep(0)
+        running.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await running
+        assert len(pool._processes) == 1
+        assert await pool.run(job) == run_job(job)
+    finally:
+        await pool.close()
+
+
+async def test_kill_stops_the_workers_at_once(workspace: Path) -> None:
+    pool = await WorkerPool.start(2, [], False, 10)
+    processes = list(pool._processes)
+    pool.kill()
+    codes = [await asyncio.wait_for(process.wait(), 10) for process in processes]
+    assert codes == [-9, -9]
+    with pytest.raises(WorkerFailed):
+        await pool.run(parse_job(workspace, "shapes.py"))
