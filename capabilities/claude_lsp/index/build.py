@@ -410,6 +410,9 @@ class SymbolIndex:
 
         workers = max(1, min(max_workers, os.cpu_count() or 1))
         pool = await WorkerPool.start(workers, _shared_languages(batches), references, niceness)
+        if self._closed:  # closed while the workers started
+            pool.kill()
+            return parsed, total - parsed
         self._pools.add(pool)
 
         async def run(batch: list[Batched]) -> tuple[bytes, list[Batched]]:
@@ -424,7 +427,7 @@ class SymbolIndex:
                 except WorkerFailed as exc:
                     # A worker died (a crash in a grammar): the files it and the queue held
                     # stay unindexed until the next build tries them again.
-                    if not failed:
+                    if not failed and not self._closed:
                         log.warning("symbol index workers failed: %s", exc)
                     failed = True
                     continue

@@ -20,11 +20,12 @@ import marshal
 import sys
 from collections.abc import Sequence
 
-from claude_lsp.index.worker import HEADER_BYTES, Job
+from claude_lsp.index.worker import HEADER_BYTES, OK, Job
 
 
 class WorkerFailed(Exception):
-    """A worker process died, so the pool can run nothing more."""
+    """A job did not run: its worker died (and with it the pool), the pool was closed, or
+    the job itself raised (the pool goes on)."""
 
 
 class WorkerPool:
@@ -50,6 +51,9 @@ class WorkerPool:
             for _ in range(size):
                 process = await asyncio.create_subprocess_exec(
                     sys.executable,
+                    # -P: the server's working directory is usually the workspace, whose
+                    # files must not shadow the modules a worker imports.
+                    "-P",
                     "-m",
                     "claude_lsp.index.worker",
                     stdin=asyncio.subprocess.PIPE,
@@ -66,29 +70,33 @@ class WorkerPool:
 
     async def run(self, job: Job) -> bytes:
         """Run `job` on the next idle worker: its marshalled result."""
+        request = _framed(marshal.dumps(job))
         process = await self._idle.get()
         if process is None or self._broken is not None:
             self._idle.put_nowait(None)
             raise WorkerFailed(self._broken or _CLOSED)
         assert process.stdin is not None and process.stdout is not None
         try:
-            process.stdin.write(_framed(marshal.dumps(job)))
+            process.stdin.write(request)
             await process.stdin.drain()
             size = int.from_bytes(await process.stdout.readexactly(HEADER_BYTES), "little")
-            result = await process.stdout.readexactly(size)
+            reply = await process.stdout.readexactly(size)
         except (OSError, asyncio.IncompleteReadError) as exc:
-            reason = f"a worker exited with status {await _exit_status(process)}"
-            self._break(reason, kill=True)
-            raise WorkerFailed(reason) from exc
+            if self._broken is not None:  # closed meanwhile: that is the news
+                raise WorkerFailed(self._broken) from exc
+            self._break(_DIED, kill=True)
+            raise WorkerFailed(f"{_DIED} (status {await _exit_status(process)})") from exc
         except BaseException:
             # Cancelled mid-job: its answer would come out of turn, so this worker goes.
             _kill(process)
             self._processes.remove(process)
             if not self._processes:
-                self._break(_CLOSED, kill=False)
+                self._break("every worker was stopped", kill=False)
             raise
         self._idle.put_nowait(process)
-        return result
+        if reply[:1] != OK:
+            raise WorkerFailed(reply[1:].decode("utf-8", "replace"))
+        return reply[1:]
 
     async def close(self) -> None:
         """Let the workers exit (their stdin closes) and wait for them, so that their CPU
@@ -115,6 +123,7 @@ class WorkerPool:
 
 
 _CLOSED = "the worker pool is closed"
+_DIED = "a worker process exited"
 
 
 def _framed(payload: bytes) -> bytes:
@@ -122,6 +131,8 @@ def _framed(payload: bytes) -> bytes:
 
 
 async def _exit_status(process: asyncio.subprocess.Process) -> int | str:
+    """The exit status of a worker whose pipes closed (the pool is broken already, so a
+    cancel meanwhile loses nothing)."""
     with contextlib.suppress(asyncio.TimeoutError):
         return await asyncio.wait_for(process.wait(), 1.0)
     return "unknown"

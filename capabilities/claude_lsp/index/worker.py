@@ -7,9 +7,10 @@ not the index's asyncio and in-memory machinery: every module a worker imports i
 start-up time taken from the parse.
 
 Protocol, on stdin and stdout: each message is its length (`HEADER_BYTES`, little-endian)
-and then that many bytes of marshal data. The first message sets the worker up
-(`start_worker`'s arguments); each one after it is a `Job`, answered by its result. The
-worker exits when stdin closes.
+and then that many bytes. The first message sets the worker up (`start_worker`'s
+arguments, marshalled); each one after it is a marshalled `Job`, answered by `OK` and the
+job's result, or by another byte and the traceback of the exception it raised. The worker
+exits when stdin closes.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import gc
 import marshal
 import os
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -27,6 +29,8 @@ from claude_lsp.index.extract import parse, prepare, rows_of
 from claude_lsp.index.store import ReadReferences, encode_references, encode_rows, store_references
 
 HEADER_BYTES = 4
+# The first byte of a reply whose job returned (anything else: it raised).
+OK = b"\x00"
 Job = tuple[Any, ...]
 """The name of one of the functions in `_JOBS`, then its arguments (marshallable values)."""
 
@@ -105,19 +109,18 @@ def run_job(job: Job) -> bytes:
     return _JOBS[name](*arguments)
 
 
-def serve() -> None:
-    """A worker's life: set up, then answer jobs until stdin closes."""
-    requests = sys.stdin.buffer
-    # The protocol gets stdout to itself: anything else printed goes to stderr.
-    replies = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)
+def serve(requests: IO[bytes], replies: IO[bytes]) -> None:
+    """A worker's life: set up, then answer jobs until `requests` ends."""
     setup = _read(requests)
     if setup is None:
         return
     start_worker(*marshal.loads(setup))
     while (request := _read(requests)) is not None:
-        result = run_job(marshal.loads(request))
-        replies.write(len(result).to_bytes(HEADER_BYTES, "little") + result)
+        try:
+            reply = OK + run_job(marshal.loads(request))
+        except Exception:
+            reply = b"\x01" + traceback.format_exc().encode("utf-8", "replace")
+        replies.write(len(reply).to_bytes(HEADER_BYTES, "little") + reply)
         replies.flush()
 
 
@@ -130,7 +133,11 @@ def _read(stream: IO[bytes]) -> bytes | None:
 
 
 if __name__ == "__main__":
+    # The protocol gets stdout to itself: anything else printed goes to stderr. (This
+    # module's imports ran before this, but they print nothing.)
+    protocol_out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
     # Ctrl-C in a terminal reaches the whole process group, and a parent that went away
     # closes the pipes: either way the parent is done with this worker, so it ends quietly.
     with contextlib.suppress(KeyboardInterrupt, BrokenPipeError):
-        serve()
+        serve(sys.stdin.buffer, protocol_out)

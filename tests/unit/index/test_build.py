@@ -333,7 +333,7 @@ async def test_workers_that_die_leave_their_files_to_the_next_build(
     stats = await symbol_index.build(progress)
 
     assert 0 < stats.parsed < count and stats.failed == count - stats.parsed
-    assert "symbol index workers failed: a worker exited with status -9" in caplog.text
+    assert "symbol index workers failed: a worker process exited (status" in caplog.text
     # The server's side goes on: the next build parses what the dead workers held.
     again = await symbol_index.build()
     assert (again.parsed, again.failed) == (count - stats.parsed, 0)

@@ -41,6 +41,30 @@ async def test_a_worker_answers_as_the_same_job_run_here(workspace: Path) -> Non
     assert all(error == "" for *_, error in sent)
 
 
+async def test_workspace_modules_do_not_shadow_the_workers_imports(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (workspace / "tree_sitter.py").write_text("raise SystemExit('the workspace ran')\n")
+    monkeypatch.chdir(workspace)  # where editors usually start the server
+    job = parse_job(workspace, "shapes.py")
+    pool = await WorkerPool.start(1, ["python"], False, 10)
+    try:
+        assert await pool.run(job) == run_job(job)
+    finally:
+        await pool.close()
+
+
+async def test_a_job_that_raises_fails_alone(workspace: Path) -> None:
+    pool = await WorkerPool.start(1, [], False, 10)
+    try:
+        with pytest.raises(WorkerFailed, match="KeyError: 'no_such_job'"):
+            await pool.run(("no_such_job",))
+        job = parse_job(workspace, "shapes.py")
+        assert await pool.run(job) == run_job(job)
+    finally:
+        await pool.close()
+
+
 async def test_close_lets_the_workers_exit(workspace: Path) -> None:
     pool = await WorkerPool.start(2, [], False, 10)
     await pool.run(parse_job(workspace, "shapes.py"))
@@ -57,7 +81,7 @@ async def test_a_dead_worker_breaks_the_pool(workspace: Path) -> None:
     try:
         pool._processes[0].kill()
         await pool._processes[0].wait()
-        with pytest.raises(WorkerFailed, match="exited with status -9"):
+        with pytest.raises(WorkerFailed, match=r"exited \(status -?\d+\)"):
             await pool.run(job)
         # The other worker is stopped too, and every later job fails at once.
         with pytest.raises(WorkerFailed):
@@ -87,6 +111,6 @@ async def test_kill_stops_the_workers_at_once(workspace: Path) -> None:
     processes = list(pool._processes)
     pool.kill()
     codes = [await asyncio.wait_for(process.wait(), 10) for process in processes]
-    assert codes == [-9, -9]
+    assert all(code != 0 for code in codes)
     with pytest.raises(WorkerFailed):
         await pool.run(parse_job(workspace, "shapes.py"))
