@@ -208,3 +208,20 @@ def test_the_worker_gets_no_credential_variables(monkeypatch: pytest.MonkeyPatch
         process.stdout.close()
     assert not any(entry.startswith(b"ANTHROPIC_CUSTOM_HEADERS=") for entry in environ)
     assert os.environ["ANTHROPIC_CUSTOM_HEADERS"] == "X-Leak: yes"
+
+
+def test_the_worker_ignores_modules_in_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server usually runs in the workspace: its `json.py` must not run in the worker."""
+    from claude_lsp.models.worker_spawn import spawn_worker
+
+    marker = tmp_path / "ran"
+    (tmp_path / "json.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    monkeypatch.chdir(tmp_path)
+    process = spawn_worker()
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.close()
+    assert process.wait(30) == 0
+    process.stdout.close()
+    assert not marker.exists()

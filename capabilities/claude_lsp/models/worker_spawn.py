@@ -21,7 +21,8 @@ def spawn_worker() -> subprocess.Popen[bytes]:
     """
     env = {name: value for name, value in os.environ.items() if name not in CREDENTIAL_VARIABLES}
     return subprocess.Popen(
-        [sys.executable, "-m", "claude_lsp.models.worker"],
+        # -P: the working directory (often the workspace) must not shadow what it imports.
+        [sys.executable, "-P", "-m", "claude_lsp.models.worker"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         env=env,

@@ -44,7 +44,8 @@ async def connect(
 async def _spawn(log_file: str | None, log_level: str | None) -> ServerLink:
     """`claude-lsp` over stdio, taking no attached clients of its own; its log goes to
     `log_file` or nowhere (the terminal is the chat's)."""
-    argv = [sys.executable, "-m", "claude_lsp", "--stdio", "--no-attach"]
+    # -P: the chat runs in the user's project, whose files must not shadow our imports.
+    argv = [sys.executable, "-P", "-m", "claude_lsp", "--stdio", "--no-attach"]
     if log_file:
         argv += ["--log-file", log_file]
     if log_level:
