@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sqlite3
 from collections.abc import AsyncIterator
@@ -330,7 +331,8 @@ async def test_workers_that_die_leave_their_files_to_the_next_build(
                 for process in pool._processes:
                     process.kill()
 
-    stats = await symbol_index.build(progress)
+    with caplog.at_level(logging.WARNING, logger="claude_lsp.index.build"):
+        stats = await symbol_index.build(progress)
 
     assert 0 < stats.parsed < count and stats.failed == count - stats.parsed
     assert "symbol index workers failed: a worker process exited (status" in caplog.text
