@@ -46,7 +46,8 @@ export function resolveServerCommand(
     return { command: found, args: extraArgs };
   }
   const python = settings.pythonPath.trim() !== '' ? settings.pythonPath.trim() : platform === 'win32' ? 'python' : 'python3';
-  return { command: python, args: ['-m', 'claude_lsp', ...extraArgs] };
+  // -P: the server starts in the workspace folder, whose files must not shadow its modules.
+  return { command: python, args: ['-P', '-m', 'claude_lsp', ...extraArgs] };
 }
 
 /** Whether the command can be started: a path must be an executable file, a bare name

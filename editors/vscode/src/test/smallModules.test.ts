@@ -74,8 +74,8 @@ describe('server command', () => {
   });
 
   it('falls back to python -m claude_lsp', () => {
-    assert.deepEqual(resolveServerCommand(settings({ serverArgs: ['--log-file', '/tmp/l.log'] }), '/usr/bin', () => false, 'linux'), { command: 'python3', args: ['-m', 'claude_lsp', '--log-file', '/tmp/l.log'] });
-    assert.deepEqual(resolveServerCommand(settings({ pythonPath: '/work/.venv/bin/python' }), undefined, () => false, 'linux'), { command: '/work/.venv/bin/python', args: ['-m', 'claude_lsp'] });
+    assert.deepEqual(resolveServerCommand(settings({ serverArgs: ['--log-file', '/tmp/l.log'] }), '/usr/bin', () => false, 'linux'), { command: 'python3', args: ['-P', '-m', 'claude_lsp', '--log-file', '/tmp/l.log'] });
+    assert.deepEqual(resolveServerCommand(settings({ pythonPath: '/work/.venv/bin/python' }), undefined, () => false, 'linux'), { command: '/work/.venv/bin/python', args: ['-P', '-m', 'claude_lsp'] });
   });
 
   it('checks the command can run before starting it', () => {
