@@ -409,10 +409,7 @@ class SymbolIndex:
             return parsed, total - parsed
 
         workers = max(1, min(max_workers, os.cpu_count() or 1))
-        pool = await WorkerPool.start(workers, _shared_languages(batches), references, niceness)
-        if self._closed:  # closed while the workers started
-            pool.kill()
-            return parsed, total - parsed
+        pool = WorkerPool.start(workers, _shared_languages(batches), references, niceness)
         self._pools.add(pool)
 
         async def run(batch: list[Batched]) -> tuple[bytes, list[Batched]]:

@@ -7,6 +7,11 @@ module, which `spawn` does in every worker), so it is parsing sooner and at a lo
 and the server never forks its threaded self. The jobs are named functions of worker.py
 with marshalled arguments, so nothing is pickled either way.
 
+Each exchange runs in a thread of the server, whose blocking reads take a reply (a few
+hundred KiB) into one bytes object of its exact size, passed on without a copy: a copy of
+each reply (the status byte sliced off) left the server's heap 5 MiB larger after a cold
+build of the standard library.
+
 Like a process pool, the pool is broken once any worker dies (a crash in a grammar):
 every job running or waiting fails with `WorkerFailed`, and its files stay unindexed
 until the next build tries them again.
@@ -17,10 +22,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import marshal
+import subprocess
 import sys
 from collections.abc import Sequence
+from typing import IO
 
 from claude_lsp.index.worker import HEADER_BYTES, OK, Job
+
+# How long a stopped worker may take to be reaped.
+_REAP_SECONDS = 5.0
 
 
 class WorkerFailed(Exception):
@@ -31,40 +41,37 @@ class WorkerFailed(Exception):
 class WorkerPool:
     """Up to `size` worker processes, started together, each running one job at a time."""
 
-    def __init__(self, processes: Sequence[asyncio.subprocess.Process]) -> None:
+    def __init__(self, processes: Sequence[subprocess.Popen[bytes]]) -> None:
         self._processes = list(processes)
         # Idle workers, or None once the pool is broken (a waiting job then fails too).
-        self._idle: asyncio.Queue[asyncio.subprocess.Process | None] = asyncio.Queue()
+        self._idle: asyncio.Queue[subprocess.Popen[bytes] | None] = asyncio.Queue()
         for process in self._processes:
             self._idle.put_nowait(process)
         self._broken: str | None = None
 
     @classmethod
-    async def start(
+    def start(
         cls, size: int, languages: Sequence[str], references: bool, niceness: int
     ) -> WorkerPool:
         """Start `size` workers; each loads `languages` (reading references too, when
         `references` is set) at `niceness` while the first jobs are on their way."""
         setup = _framed(marshal.dumps((list(languages), references, niceness)))
-        processes: list[asyncio.subprocess.Process] = []
+        processes: list[subprocess.Popen[bytes]] = []
         try:
             for _ in range(size):
-                process = await asyncio.create_subprocess_exec(
-                    sys.executable,
+                process = subprocess.Popen(
                     # -P: the server's working directory is usually the workspace, whose
                     # files must not shadow the modules a worker imports.
-                    "-P",
-                    "-m",
-                    "claude_lsp.index.worker",
-                    stdin=asyncio.subprocess.PIPE,
-                    stdout=asyncio.subprocess.PIPE,
+                    [sys.executable, "-P", "-m", "claude_lsp.index.worker"],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
                 )
                 processes.append(process)
                 assert process.stdin is not None
                 process.stdin.write(setup)
+                process.stdin.flush()
         except BaseException:
-            for process in processes:
-                _kill(process)
+            _stop(processes, kill=True)
             raise
         return cls(processes)
 
@@ -75,42 +82,35 @@ class WorkerPool:
         if process is None or self._broken is not None:
             self._idle.put_nowait(None)
             raise WorkerFailed(self._broken or _CLOSED)
-        assert process.stdin is not None and process.stdout is not None
         try:
-            process.stdin.write(request)
-            await process.stdin.drain()
-            size = int.from_bytes(await process.stdout.readexactly(HEADER_BYTES), "little")
-            reply = await process.stdout.readexactly(size)
-        except (OSError, asyncio.IncompleteReadError) as exc:
-            if self._broken is not None:  # closed meanwhile: that is the news
-                raise WorkerFailed(self._broken) from exc
-            self._break(_DIED, kill=True)
-            raise WorkerFailed(f"{_DIED} (status {await _exit_status(process)})") from exc
+            reply = await asyncio.to_thread(_exchange, process, request)
+        except _WorkerDied as died:
+            # Every job failing from now on says why, the status included.
+            self._break(f"a worker process exited (status {died.status})", kill=True)
+            raise WorkerFailed(self._broken) from died
         except BaseException:
             # Cancelled mid-job: its answer would come out of turn, so this worker goes.
-            _kill(process)
             self._processes.remove(process)
+            _stop([process], kill=True)
             if not self._processes:
                 self._break("every worker was stopped", kill=False)
             raise
         self._idle.put_nowait(process)
-        if reply[:1] != OK:
-            raise WorkerFailed(reply[1:].decode("utf-8", "replace"))
-        return reply[1:]
+        status, result = reply
+        if status != OK:
+            raise WorkerFailed(result.decode("utf-8", "replace"))
+        return result
 
     async def close(self) -> None:
         """Let the workers exit (their stdin closes) and wait for them, so that their CPU
         time is the parent's to count."""
         self._break(_CLOSED, kill=False)
-        for process in self._processes:
-            if process.stdin is not None:
-                process.stdin.close()
-        for process in self._processes:
-            await process.wait()
+        await asyncio.to_thread(_stop, self._processes, kill=False)
 
     def kill(self) -> None:
         """Stop every worker now (the index is closing, or the build was cancelled)."""
         self._break(_CLOSED, kill=True)
+        _stop(self._processes, kill=True)
 
     def _break(self, reason: str, kill: bool) -> None:
         """Fail every job from now on (and the waiting ones), stopping the workers if `kill`."""
@@ -123,22 +123,63 @@ class WorkerPool:
 
 
 _CLOSED = "the worker pool is closed"
-_DIED = "a worker process exited"
 
 
 def _framed(payload: bytes) -> bytes:
     return len(payload).to_bytes(HEADER_BYTES, "little") + payload
 
 
-async def _exit_status(process: asyncio.subprocess.Process) -> int | str:
-    """The exit status of a worker whose pipes closed (the pool is broken already, so a
-    cancel meanwhile loses nothing)."""
-    with contextlib.suppress(asyncio.TimeoutError):
-        return await asyncio.wait_for(process.wait(), 1.0)
-    return "unknown"
+class _WorkerDied(Exception):
+    def __init__(self, status: int | str) -> None:
+        super().__init__(f"status {status}")
+        self.status = status
 
 
-def _kill(process: asyncio.subprocess.Process) -> None:
+def _exchange(process: subprocess.Popen[bytes], request: bytes) -> tuple[bytes, bytes]:
+    """Send one request and read its reply, (status, result); both block, so this runs in
+    a thread, which also waits for the exit status of a worker found dead."""
+    assert process.stdin is not None and process.stdout is not None
+    try:
+        process.stdin.write(request)
+        process.stdin.flush()
+        header = _read_exactly(process.stdout, 1 + HEADER_BYTES)
+        return header[:1], _read_exactly(process.stdout, int.from_bytes(header[1:], "little"))
+    except (OSError, ValueError, EOFError) as exc:  # ValueError: a pipe closed by kill()
+        raise _WorkerDied(_exit_status(process)) from exc
+
+
+def _read_exactly(stream: IO[bytes], size: int) -> bytes:
+    data: bytes = stream.read(size)
+    if len(data) < size:
+        raise EOFError("the worker's output ended")
+    return data
+
+
+def _exit_status(process: subprocess.Popen[bytes]) -> int | str:
+    """The exit status of a worker whose pipes closed."""
+    try:
+        return process.wait(_REAP_SECONDS)
+    except subprocess.TimeoutExpired:
+        return "unknown"
+
+
+def _kill(process: subprocess.Popen[bytes]) -> None:
     if process.returncode is None:
         with contextlib.suppress(ProcessLookupError):
             process.kill()
+
+
+def _stop(processes: Sequence[subprocess.Popen[bytes]], kill: bool) -> None:
+    """End `processes` (killed, or left to exit as their stdin closes), reap them and close
+    their pipes."""
+    for process in processes:
+        if kill:
+            _kill(process)
+        if process.stdin is not None:
+            with contextlib.suppress(OSError):
+                process.stdin.close()
+    for process in processes:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(_REAP_SECONDS)
+        if process.stdout is not None:
+            process.stdout.close()

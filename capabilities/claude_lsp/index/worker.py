@@ -6,11 +6,11 @@ Kept apart from `build` so that a worker loads only the extractor and the cache 
 not the index's asyncio and in-memory machinery: every module a worker imports is
 start-up time taken from the parse.
 
-Protocol, on stdin and stdout: each message is its length (`HEADER_BYTES`, little-endian)
-and then that many bytes. The first message sets the worker up (`start_worker`'s
-arguments, marshalled); each one after it is a marshalled `Job`, answered by `OK` and the
-job's result, or by another byte and the traceback of the exception it raised. The worker
-exits when stdin closes.
+Protocol, on stdin and stdout: a request is its length (`HEADER_BYTES`, little-endian)
+and then that many bytes of marshal data. The first request sets the worker up
+(`start_worker`'s arguments); each one after it is a `Job`. A reply is a status byte
+(`OK`, or `FAILED` and the traceback of the exception the job raised), the length, and
+the job's result. The worker exits when stdin closes.
 """
 
 from __future__ import annotations
@@ -29,8 +29,9 @@ from claude_lsp.index.extract import parse, prepare, rows_of
 from claude_lsp.index.store import ReadReferences, encode_references, encode_rows, store_references
 
 HEADER_BYTES = 4
-# The first byte of a reply whose job returned (anything else: it raised).
+# A reply's first byte: the job returned, or it raised.
 OK = b"\x00"
+FAILED = b"\x01"
 Job = tuple[Any, ...]
 """The name of one of the functions in `_JOBS`, then its arguments (marshallable values)."""
 
@@ -117,10 +118,11 @@ def serve(requests: IO[bytes], replies: IO[bytes]) -> None:
     start_worker(*marshal.loads(setup))
     while (request := _read(requests)) is not None:
         try:
-            reply = OK + run_job(marshal.loads(request))
+            status, reply = OK, run_job(marshal.loads(request))
         except Exception:
-            reply = b"\x01" + traceback.format_exc().encode("utf-8", "replace")
-        replies.write(len(reply).to_bytes(HEADER_BYTES, "little") + reply)
+            status, reply = FAILED, traceback.format_exc().encode("utf-8", "replace")
+        replies.write(status + len(reply).to_bytes(HEADER_BYTES, "little"))
+        replies.write(reply)
         replies.flush()
 
 

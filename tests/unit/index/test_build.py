@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
 import sqlite3
+import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -340,6 +342,29 @@ async def test_workers_that_die_leave_their_files_to_the_next_build(
     again = await symbol_index.build()
     assert (again.parsed, again.failed) == (count - stats.parsed, 0)
     assert len(symbol_index.search("func_", limit=1000)) == count
+    symbol_index.close()
+
+
+async def test_a_cancelled_build_stops_its_workers(tmp_path: Path) -> None:
+    root = tmp_path / "big"
+    padding = "# " + "x" * 78 + "\n"
+    body = padding * (INLINE_BYTES // 100 // len(padding) + 1)
+    for number in range(100):
+        write(root, f"m{number:03}.py", f"def func_{number:03}():\n    pass\n{body}")
+    symbol_index = SymbolIndex(root)
+    workers: list[subprocess.Popen[bytes]] = []
+
+    def progress(done: int, total: int) -> None:
+        if 0 < done < total and not workers:
+            workers.extend(p for pool in symbol_index._pools for p in pool._processes)
+            building.cancel()
+
+    building = asyncio.ensure_future(symbol_index.build(progress))
+    with pytest.raises(asyncio.CancelledError):
+        await building
+
+    assert workers and all(worker.returncode is not None for worker in workers)
+    assert not symbol_index._pools
     symbol_index.close()
 
 
