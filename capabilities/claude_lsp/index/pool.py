@@ -7,10 +7,12 @@ module, which `spawn` does in every worker), so it is parsing sooner and at a lo
 and the server never forks its threaded self. The jobs are named functions of worker.py
 with marshalled arguments, so nothing is pickled either way.
 
-Each exchange runs in a thread of the server, whose blocking reads take a reply (a few
-hundred KiB) into one bytes object of its exact size, passed on without a copy: a copy of
-each reply (the status byte sliced off) left the server's heap 5 MiB larger after a cold
-build of the standard library.
+Each exchange runs in a thread of the pool's own (not the event loop's default executor,
+which the server's other blocking work needs meanwhile), whose blocking reads take a reply
+(a few hundred KiB) into one bytes object of its exact size, passed on without a copy: a
+copy of each reply (the status byte sliced off) left the server's heap 5 MiB larger after
+a cold build of the standard library. Reaping stopped workers happens there too, never on
+the event loop.
 
 Like a process pool, the pool is broken once any worker dies (a crash in a grammar):
 every job running or waiting fails with `WorkerFailed`, and its files stay unindexed
@@ -25,6 +27,7 @@ import marshal
 import subprocess
 import sys
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import IO
 
 from claude_lsp.index.worker import HEADER_BYTES, OK, Job
@@ -48,6 +51,10 @@ class WorkerPool:
         for process in self._processes:
             self._idle.put_nowait(process)
         self._broken: str | None = None
+        # One thread per worker's exchange, and one to reap stopped workers.
+        self._threads = ThreadPoolExecutor(
+            len(self._processes) + 1, thread_name_prefix="index-worker-pipes"
+        )
 
     @classmethod
     def start(
@@ -82,8 +89,9 @@ class WorkerPool:
         if process is None or self._broken is not None:
             self._idle.put_nowait(None)
             raise WorkerFailed(self._broken or _CLOSED)
+        loop = asyncio.get_running_loop()
         try:
-            reply = await asyncio.to_thread(_exchange, process, request)
+            reply = await loop.run_in_executor(self._threads, _exchange, process, request)
         except _WorkerDied as died:
             # Every job failing from now on says why, the status included.
             self._break(f"a worker process exited (status {died.status})", kill=True)
@@ -91,7 +99,8 @@ class WorkerPool:
         except BaseException:
             # Cancelled mid-job: its answer would come out of turn, so this worker goes.
             self._processes.remove(process)
-            _stop([process], kill=True)
+            _kill(process)
+            self._reap([process])
             if not self._processes:
                 self._break("every worker was stopped", kill=False)
             raise
@@ -103,14 +112,24 @@ class WorkerPool:
 
     async def close(self) -> None:
         """Let the workers exit (their stdin closes) and wait for them, so that their CPU
-        time is the parent's to count."""
+        time is the parent's to count (one that has not exited after `_REAP_SECONDS` is
+        killed)."""
         self._break(_CLOSED, kill=False)
-        await asyncio.to_thread(_stop, self._processes, kill=False)
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._threads, _stop, self._processes, False)
+        self._threads.shutdown(wait=False)
 
     def kill(self) -> None:
-        """Stop every worker now (the index is closing, or the build was cancelled)."""
+        """Stop every worker now (the index is closing, or the build was cancelled); they
+        are reaped in the background."""
         self._break(_CLOSED, kill=True)
-        _stop(self._processes, kill=True)
+        self._reap(self._processes)
+        self._threads.shutdown(wait=False)
+
+    def _reap(self, processes: Sequence[subprocess.Popen[bytes]]) -> None:
+        """Reap killed workers and close their pipes, off the event loop."""
+        with contextlib.suppress(RuntimeError):  # the pool is shut down: reaped already
+            self._threads.submit(_stop, list(processes), True)
 
     def _break(self, reason: str, kill: bool) -> None:
         """Fail every job from now on (and the waiting ones), stopping the workers if `kill`."""
@@ -170,8 +189,9 @@ def _kill(process: subprocess.Popen[bytes]) -> None:
 
 
 def _stop(processes: Sequence[subprocess.Popen[bytes]], kill: bool) -> None:
-    """End `processes` (killed, or left to exit as their stdin closes), reap them and close
-    their pipes."""
+    """End `processes` (killed, or left to exit as their stdin closes, and killed if they
+    have not after `_REAP_SECONDS`), reap them and close their pipes. Blocking: run it in a
+    thread."""
     for process in processes:
         if kill:
             _kill(process)
@@ -179,7 +199,11 @@ def _stop(processes: Sequence[subprocess.Popen[bytes]], kill: bool) -> None:
             with contextlib.suppress(OSError):
                 process.stdin.close()
     for process in processes:
-        with contextlib.suppress(subprocess.TimeoutExpired):
+        try:
             process.wait(_REAP_SECONDS)
+        except subprocess.TimeoutExpired:
+            _kill(process)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(_REAP_SECONDS)
         if process.stdout is not None:
             process.stdout.close()
