@@ -64,7 +64,7 @@ from claude_lsp.index.store import (
     to_definition,
     to_references,
 )
-from claude_lsp.index.worker import Batched, Job, Sent, run_job
+from claude_lsp.index.worker import Batched, Job, Sent, parse_job, references_job, run_job
 
 log = logging.getLogger(__name__)
 
@@ -385,8 +385,8 @@ class SymbolIndex:
         def job(batch: Sequence[Batched]) -> Job:
             # References go from the workers straight into the cache when there is one.
             if references and self._store is not None:
-                return ("store_read_references", root, str(self._store.path), batch)
-            return ("parse_files", root, batch, references)
+                return references_job(root, str(self._store.path), batch)
+            return parse_job(root, batch, references)
 
         def merge(message: bytes, batch: Sequence[Batched]) -> None:
             nonlocal done, parsed
@@ -527,15 +527,8 @@ class SymbolIndex:
         if scanned is not None and (
             relative in self._files or await is_listed(self.root, relative)
         ):
-            message = await asyncio.to_thread(
-                run_job,
-                (
-                    "parse_files",
-                    str(self.root),
-                    [(relative, scanned.language, scanned.mtime_ns, scanned.size)],
-                    True,
-                ),
-            )
+            batch = [(relative, scanned.language, scanned.mtime_ns, scanned.size)]
+            message = await asyncio.to_thread(run_job, parse_job(str(self.root), batch, True))
             (result,) = _received(message)
             if self._versions.get(relative) != version or self._closed:
                 return  # a newer update of this file won

@@ -323,8 +323,7 @@ def _cursor(language: str, references: bool) -> QueryCursor:
 
     if references:
         query = tags_query(language)
-        if language not in _roles:
-            _roles[language] = _pattern_roles(language, query)
+        _roles_of(language, query)
     else:
         query = _definitions_query(language)
     cursor = _tools.cursors[language, references] = QueryCursor(query)
@@ -340,12 +339,19 @@ def _definitions_query(language: str) -> Query:
     from tree_sitter import Query
 
     query = Query(grammar(language), tags_query_source(language))
-    if language not in _roles:
-        _roles[language] = _pattern_roles(language, query)
-    for index, capture in enumerate(_roles[language].captures):
+    for index, capture in enumerate(_roles_of(language, query).captures):
         if capture == _USE:
             query.disable_pattern(index)
     return query
+
+
+def _roles_of(language: str, query: Query) -> _Roles:
+    """The language's `_Roles`, read from `query` (any compilation of its tags query) the
+    first time."""
+    roles = _roles.get(language)
+    if roles is None:
+        roles = _roles[language] = _pattern_roles(language, query)
+    return roles
 
 
 def _pattern_roles(language: str, query: Query) -> _Roles:

@@ -33,7 +33,8 @@ HEADER_BYTES = 4
 OK = b"\x00"
 FAILED = b"\x01"
 Job = tuple[Any, ...]
-"""The name of one of the functions in `_JOBS`, then its arguments (marshallable values)."""
+"""The name of one of the functions in `_JOBS`, then its arguments (marshallable values):
+made by `parse_job` and `references_job`."""
 
 # One file of a worker's batch: path, language, and the stat of the version to read.
 Batched = tuple[str, str, int, int]
@@ -99,9 +100,18 @@ def store_read_references(root: str, database: str, files: Sequence[Batched]) ->
 
 
 _JOBS: dict[str, Callable[..., bytes]] = {
-    "parse_files": parse_files,
-    "store_read_references": store_read_references,
+    job.__name__: job for job in (parse_files, store_read_references)
 }
+
+
+def parse_job(root: str, files: Sequence[Batched], references: bool) -> Job:
+    """The `Job` of `parse_files`."""
+    return (parse_files.__name__, root, files, references)
+
+
+def references_job(root: str, database: str, files: Sequence[Batched]) -> Job:
+    """The `Job` of `store_read_references`."""
+    return (store_read_references.__name__, root, database, files)
 
 
 def run_job(job: Job) -> bytes:

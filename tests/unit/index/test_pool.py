@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from claude_lsp.index.pool import WorkerFailed, WorkerPool
-from claude_lsp.index.worker import Job, run_job
+from claude_lsp.index.worker import Job, parse_job, run_job
 
 
 @pytest.fixture
@@ -19,17 +19,17 @@ def workspace(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def parse_job(root: Path, *names: str) -> Job:
+def job_for(root: Path, *names: str) -> Job:
     files = []
     for name in names:
         stat = (root / name).stat()
         language = "python" if name.endswith(".py") else "bash"
         files.append((name, language, stat.st_mtime_ns, stat.st_size))
-    return ("parse_files", str(root), files, False)
+    return parse_job(str(root), files, False)
 
 
 async def test_a_worker_answers_as_the_same_job_run_here(workspace: Path) -> None:
-    job = parse_job(workspace, "shapes.py", "run.sh")
+    job = job_for(workspace, "shapes.py", "run.sh")
     pool = WorkerPool.start(2, ["python"], False, 10)
     try:
         results = await asyncio.gather(*(pool.run(job) for _ in range(4)))
@@ -46,7 +46,7 @@ async def test_workspace_modules_do_not_shadow_the_workers_imports(
 ) -> None:
     (workspace / "tree_sitter.py").write_text("raise SystemExit('the workspace ran')\n")
     monkeypatch.chdir(workspace)  # where editors usually start the server
-    job = parse_job(workspace, "shapes.py")
+    job = job_for(workspace, "shapes.py")
     pool = WorkerPool.start(1, ["python"], False, 10)
     try:
         assert await pool.run(job) == run_job(job)
@@ -59,7 +59,7 @@ async def test_a_job_that_raises_fails_alone(workspace: Path) -> None:
     try:
         with pytest.raises(WorkerFailed, match="KeyError: 'no_such_job'"):
             await pool.run(("no_such_job",))
-        job = parse_job(workspace, "shapes.py")
+        job = job_for(workspace, "shapes.py")
         assert await pool.run(job) == run_job(job)
     finally:
         await pool.close()
@@ -67,17 +67,17 @@ async def test_a_job_that_raises_fails_alone(workspace: Path) -> None:
 
 async def test_close_lets_the_workers_exit(workspace: Path) -> None:
     pool = WorkerPool.start(2, [], False, 10)
-    await pool.run(parse_job(workspace, "shapes.py"))
+    await pool.run(job_for(workspace, "shapes.py"))
     processes = list(pool._processes)
     await pool.close()
     assert [process.returncode for process in processes] == [0, 0]
     with pytest.raises(WorkerFailed, match="closed"):
-        await pool.run(parse_job(workspace, "shapes.py"))
+        await pool.run(job_for(workspace, "shapes.py"))
 
 
 async def test_a_dead_worker_breaks_the_pool(workspace: Path) -> None:
     pool = WorkerPool.start(2, [], False, 10)
-    job = parse_job(workspace, "shapes.py")
+    job = job_for(workspace, "shapes.py")
     try:
         pool._processes[0].kill()
         pool._processes[0].wait()
@@ -93,7 +93,7 @@ async def test_a_dead_worker_breaks_the_pool(workspace: Path) -> None:
 
 async def test_a_cancelled_job_takes_only_its_worker(workspace: Path) -> None:
     pool = WorkerPool.start(2, [], False, 10)
-    job = parse_job(workspace, "shapes.py")
+    job = job_for(workspace, "shapes.py")
     try:
         running = asyncio.ensure_future(pool.run(job))
         await asyncio.sleep(0)
@@ -113,4 +113,4 @@ async def test_kill_stops_the_workers_at_once(workspace: Path) -> None:
     codes = [process.wait(10) for process in processes]  # reaped in the background
     assert all(code != 0 for code in codes)
     with pytest.raises(WorkerFailed):
-        await pool.run(parse_job(workspace, "shapes.py"))
+        await pool.run(job_for(workspace, "shapes.py"))
