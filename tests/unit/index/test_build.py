@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import os
 import sqlite3
 import subprocess
@@ -76,6 +75,16 @@ def write(root: Path, relative: str, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     return path
+
+
+def write_many(root: Path, count: int) -> str:
+    """`count` modules `m000.py`... defining `func_000`..., over `INLINE_BYTES` in all, so a
+    build parses them in worker processes; the padding each carries."""
+    padding = "# " + "x" * 78 + "\n"
+    body = padding * (INLINE_BYTES // count // len(padding) + 1)
+    for number in range(count):
+        write(root, f"m{number:03}.py", f"def func_{number:03}():\n    pass\n{body}")
+    return body
 
 
 def edit(path: Path, text: str) -> None:
@@ -287,11 +296,8 @@ async def test_a_second_build_only_rescans(index: SymbolIndex, workspace: Path) 
 
 async def test_partial_results_while_workers_build(tmp_path: Path) -> None:
     root = tmp_path / "big"
-    padding = "# " + "x" * 78 + "\n"
     count = 150
-    body = padding * (INLINE_BYTES // count // len(padding) + 1)
-    for number in range(count):
-        write(root, f"m{number:03}.py", f"def func_{number:03}():\n    pass\n{body}")
+    body = write_many(root, count)
     first = write(root, "m000.py", f"class First:\n    def func_000(self):\n        go()\n{body}")
     symbol_index = SymbolIndex(root)
     seen: list[tuple[int, int, int, bool]] = []
@@ -320,11 +326,8 @@ async def test_workers_that_die_leave_their_files_to_the_next_build(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     root = tmp_path / "big"
-    padding = "# " + "x" * 78 + "\n"
     count = 150
-    body = padding * (INLINE_BYTES // count // len(padding) + 1)
-    for number in range(count):
-        write(root, f"m{number:03}.py", f"def func_{number:03}():\n    pass\n{body}")
+    write_many(root, count)
     symbol_index = SymbolIndex(root)
 
     def progress(done: int, total: int) -> None:
@@ -333,8 +336,7 @@ async def test_workers_that_die_leave_their_files_to_the_next_build(
                 for process in pool._processes:
                     process.kill()
 
-    with caplog.at_level(logging.WARNING, logger="claude_lsp.index.build"):
-        stats = await symbol_index.build(progress)
+    stats = await symbol_index.build(progress)
 
     assert 0 < stats.parsed < count and stats.failed == count - stats.parsed
     assert "symbol index workers failed: a worker process exited (status" in caplog.text
@@ -347,10 +349,7 @@ async def test_workers_that_die_leave_their_files_to_the_next_build(
 
 async def test_a_cancelled_build_stops_its_workers(tmp_path: Path) -> None:
     root = tmp_path / "big"
-    padding = "# " + "x" * 78 + "\n"
-    body = padding * (INLINE_BYTES // 100 // len(padding) + 1)
-    for number in range(100):
-        write(root, f"m{number:03}.py", f"def func_{number:03}():\n    pass\n{body}")
+    write_many(root, 100)
     symbol_index = SymbolIndex(root)
     workers: list[subprocess.Popen[bytes]] = []
 
