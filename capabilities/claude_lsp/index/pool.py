@@ -25,12 +25,12 @@ import asyncio
 import contextlib
 import marshal
 import subprocess
-import sys
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import IO
 
 from claude_lsp.index.worker import HEADER_BYTES, OK, Job
+from claude_lsp.python_command import python_module_command
 
 # How long a stopped worker may take to be reaped.
 _REAP_SECONDS = 5.0
@@ -67,9 +67,7 @@ class WorkerPool:
         try:
             for _ in range(size):
                 process = subprocess.Popen(
-                    # -P: the server's working directory is usually the workspace, whose
-                    # files must not shadow the modules a worker imports.
-                    [sys.executable, "-P", "-m", "claude_lsp.index.worker"],
+                    python_module_command("claude_lsp.index.worker"),
                     stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE,
                 )

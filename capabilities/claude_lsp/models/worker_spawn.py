@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 
 from claude_lsp.models.credentials import CREDENTIAL_VARIABLES
+from claude_lsp.python_command import python_module_command
 
 
 def spawn_worker() -> subprocess.Popen[bytes]:
@@ -21,8 +21,7 @@ def spawn_worker() -> subprocess.Popen[bytes]:
     """
     env = {name: value for name, value in os.environ.items() if name not in CREDENTIAL_VARIABLES}
     return subprocess.Popen(
-        # -P: the working directory (often the workspace) must not shadow what it imports.
-        [sys.executable, "-P", "-m", "claude_lsp.models.worker"],
+        python_module_command("claude_lsp.models.worker"),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         env=env,

@@ -6,13 +6,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import subprocess
-import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from claude_lsp.cli.attach_client import STREAM_LIMIT, attach
 from claude_lsp.cli.rpc import RpcConnection
+from claude_lsp.python_command import python_module_command
 
 STOP_SECONDS = 5.0
 
@@ -44,8 +44,7 @@ async def connect(
 async def _spawn(log_file: str | None, log_level: str | None) -> ServerLink:
     """`claude-lsp` over stdio, taking no attached clients of its own; its log goes to
     `log_file` or nowhere (the terminal is the chat's)."""
-    # -P: the chat runs in the user's project, whose files must not shadow our imports.
-    argv = [sys.executable, "-P", "-m", "claude_lsp", "--stdio", "--no-attach"]
+    argv = python_module_command("claude_lsp", "--stdio", "--no-attach")
     if log_file:
         argv += ["--log-file", log_file]
     if log_level:
